@@ -1,0 +1,208 @@
+// Package model is the normalized contact-center model that every source feeds
+// and every view reads: agents with their state and time in state, queues with
+// what waits in them, and the health of each source.
+//
+// Field names in JSON are the public API of GET /api/v1/boards/{id}; change
+// them only with the views and the API together.
+package model
+
+import (
+	"sort"
+	"time"
+)
+
+// State is the normalized state of an agent, the same for every vendor.
+type State string
+
+// The normalized agent states. Busy covers being on a call or a chat.
+const (
+	StateAvailable State = "available"
+	StateBusy      State = "busy"
+	StateWrapUp    State = "wrap_up"
+	StateAway      State = "away"
+	StateOffline   State = "offline"
+	StateUnknown   State = "unknown"
+)
+
+// States lists every state in the order boards show them.
+func States() []State {
+	return []State{StateAvailable, StateBusy, StateWrapUp, StateAway, StateOffline, StateUnknown}
+}
+
+// Valid reports whether s is one of the normalized states.
+func (s State) Valid() bool {
+	for _, v := range States() {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Agent is one agent as a board shows it.
+type Agent struct {
+	Source      string     `json:"source"`
+	ID          string     `json:"id"` // unique within Source
+	Name        string     `json:"name"`
+	Teams       []string   `json:"teams"`
+	State       State      `json:"state"`
+	Status      string     `json:"status"`       // the vendor's own status name
+	StatusColor string     `json:"status_color"` // the vendor's colour for Status, may be empty
+	Since       *time.Time `json:"since"`        // when the agent entered Status; nil when unknown
+	OnHold      bool       `json:"on_hold"`
+	HoldSince   *time.Time `json:"hold_since"`
+	Reason      string     `json:"reason,omitempty"`    // reason code of an unavailable status, when the vendor gives one
+	Suspended   bool       `json:"suspended,omitempty"` // the vendor marks the agent suspended
+}
+
+// Queue is one queue (a UJET menu path per language and channel, a Connect queue).
+type Queue struct {
+	Source             string     `json:"source"`
+	ID                 string     `json:"id"` // unique within Source
+	Name               string     `json:"name"`
+	Lang               string     `json:"lang"`
+	Channel            string     `json:"channel"` // call, chat, …
+	Waiting            int        `json:"waiting"`
+	OldestSince        *time.Time `json:"oldest_since"`         // when the longest waiting contact started waiting; nil when none waits
+	AverageWaitSeconds float64    `json:"average_wait_seconds"` // of the contacts waiting now
+	SLAPercent         *float64   `json:"sla_percent"`          // nil when the vendor says null: never 0 for unknown
+	Answered           *int       `json:"answered,omitempty"`
+	Abandoned          *int       `json:"abandoned,omitempty"`
+}
+
+// Health is how fresh a source's data is. A source that fails keeps its last
+// good data with OK false and the error; views mark it stale.
+type Health struct {
+	Source    string    `json:"source"` // the source's name, unique on this server
+	Kind      string    `json:"kind"`   // "ujet", "connect"
+	OK        bool      `json:"ok"`
+	UpdatedAt time.Time `json:"updated_at"` // the last time the data was good; zero before the first success
+	Error     string    `json:"error,omitempty"`
+}
+
+// SourceState is everything one source knows at one moment. A store keeps the
+// latest SourceState of each source.
+type SourceState struct {
+	Health
+	Version uint64  `json:"version"` // assigned by the store, increasing per source
+	Agents  []Agent `json:"agents"`
+	Queues  []Queue `json:"queues"`
+}
+
+// Board is the snapshot one board shows: the agents and queues of its sources
+// and the health of each of them.
+type Board struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Agents      []Agent   `json:"agents"`
+	Queues      []Queue   `json:"queues"`
+	Sources     []Health  `json:"sources"`
+}
+
+// Merge builds a board from source states, agents and queues sorted so that
+// the same data always renders the same way.
+func Merge(id, title string, now time.Time, states []SourceState) Board {
+	b := Board{ID: id, Title: title, GeneratedAt: now, Agents: []Agent{}, Queues: []Queue{}, Sources: []Health{}}
+	for _, s := range states {
+		b.Agents = append(b.Agents, s.Agents...)
+		b.Queues = append(b.Queues, s.Queues...)
+		b.Sources = append(b.Sources, s.Health)
+	}
+	sort.SliceStable(b.Agents, func(i, j int) bool {
+		x, y := b.Agents[i], b.Agents[j]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		if x.Source != y.Source {
+			return x.Source < y.Source
+		}
+		return x.ID < y.ID
+	})
+	sort.SliceStable(b.Queues, func(i, j int) bool {
+		x, y := b.Queues[i], b.Queues[j]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		if x.Channel != y.Channel {
+			return x.Channel < y.Channel
+		}
+		if x.Lang != y.Lang {
+			return x.Lang < y.Lang
+		}
+		if x.Source != y.Source {
+			return x.Source < y.Source
+		}
+		return x.ID < y.ID
+	})
+	sort.SliceStable(b.Sources, func(i, j int) bool { return b.Sources[i].Source < b.Sources[j].Source })
+	return b
+}
+
+// Stale reports whether any source of the board is not OK.
+func (b Board) Stale() bool {
+	for _, s := range b.Sources {
+		if !s.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// Totals are the figures a wall's tiles show.
+type Totals struct {
+	CallsWaiting   int
+	ChatsWaiting   int
+	OtherWaiting   int
+	LongestSince   *time.Time // start of the longest wait of any queue; nil when nobody waits
+	SLACall        *float64   // waiting-weighted is not possible from vendor data: mean of known queue SLAs
+	SLAChat        *float64
+	AgentsByState  map[State]int
+	AgentsLoggedIn int // every agent not offline
+}
+
+// Totals sums the board's queues and agents.
+func (b Board) Totals() Totals {
+	t := Totals{AgentsByState: map[State]int{}}
+	var callSum, chatSum float64
+	var callN, chatN int
+	for _, q := range b.Queues {
+		switch q.Channel {
+		case "call":
+			t.CallsWaiting += q.Waiting
+		case "chat":
+			t.ChatsWaiting += q.Waiting
+		default:
+			t.OtherWaiting += q.Waiting
+		}
+		if q.OldestSince != nil && (t.LongestSince == nil || q.OldestSince.Before(*t.LongestSince)) {
+			o := *q.OldestSince
+			t.LongestSince = &o
+		}
+		if q.SLAPercent != nil {
+			switch q.Channel {
+			case "call":
+				callSum += *q.SLAPercent
+				callN++
+			case "chat":
+				chatSum += *q.SLAPercent
+				chatN++
+			}
+		}
+	}
+	if callN > 0 {
+		v := callSum / float64(callN)
+		t.SLACall = &v
+	}
+	if chatN > 0 {
+		v := chatSum / float64(chatN)
+		t.SLAChat = &v
+	}
+	for _, a := range b.Agents {
+		t.AgentsByState[a.State]++
+		if a.State != StateOffline {
+			t.AgentsLoggedIn++
+		}
+	}
+	return t
+}

@@ -1,0 +1,75 @@
+package model
+
+import "strings"
+
+// StatusMap maps a vendor's status names to normalized states. Vendors let
+// customers define their own statuses, so the mapping is data: defaults for
+// the statuses every installation has, overridden from configuration.
+type StatusMap struct {
+	byName   map[string]State // keyed by folded status name
+	fallback State
+}
+
+// DefaultUJETStatuses are UJET's built-in user statuses (see the Manager API's
+// user_statuses example) and their states. Custom statuses fall back to away:
+// an agent in a status the wall does not know is not taking contacts.
+func DefaultUJETStatuses() map[string]State {
+	return map[string]State{
+		"Available":    StateAvailable,
+		"Unavailable":  StateAway,
+		"Break":        StateAway,
+		"Special Task": StateAway,
+		"Meal":         StateAway,
+		"Missed Call":  StateAway,
+		"Wrap-up":      StateWrapUp,
+		"Wrap Up":      StateWrapUp,
+		"In-call":      StateBusy,
+		"In-chat":      StateBusy,
+		"In-Call":      StateBusy,
+		"In-Chat":      StateBusy,
+		"On Call":      StateBusy,
+		"On Chat":      StateBusy,
+		"Offline":      StateOffline,
+		"Logged Out":   StateOffline,
+	}
+}
+
+// NewStatusMap returns a map of defaults overridden by overrides; names are
+// compared without regard to case, spaces, dashes and underscores. Statuses in
+// neither fall back to fallback (StateAway when empty).
+func NewStatusMap(defaults, overrides map[string]State, fallback State) *StatusMap {
+	if fallback == "" {
+		fallback = StateAway
+	}
+	m := &StatusMap{byName: make(map[string]State, len(defaults)+len(overrides)), fallback: fallback}
+	for k, v := range defaults {
+		m.byName[foldStatus(k)] = v
+	}
+	for k, v := range overrides {
+		m.byName[foldStatus(k)] = v
+	}
+	return m
+}
+
+// State returns the state of a status name. An empty name is StateUnknown.
+func (m *StatusMap) State(status string) State {
+	if strings.TrimSpace(status) == "" {
+		return StateUnknown
+	}
+	if s, ok := m.byName[foldStatus(status)]; ok {
+		return s
+	}
+	return m.fallback
+}
+
+func foldStatus(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch r {
+		case ' ', '-', '_', '\t':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
