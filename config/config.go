@@ -1,0 +1,232 @@
+// Package config reads the wallboard's settings from command-line flags and
+// their matching WALLBOARD_* environment variables. A flag given on the
+// command line wins over its variable; a variable wins over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of the wallboard server.
+type Config struct {
+	Addr     string
+	LogLevel slog.Level
+
+	UJET    UJET
+	Connect Connect
+	Redis   Redis
+
+	// Demo settings, used when no source is configured.
+	SimSeed  int64
+	SimSpeed float64
+}
+
+// UJET is the UJET / CCAI Platform source. It is configured when a token is given.
+type UJET struct {
+	BaseURL    string // API base with its path, e.g. https://acme.ujet.co/manager/api/v1
+	Subdomain  string // also the Basic-auth user name
+	Domain     string
+	Token      string
+	SLAMinutes int
+}
+
+// Configured reports whether a UJET source was asked for.
+func (u UJET) Configured() bool { return u.Token != "" || u.BaseURL != "" || u.Domain != "" }
+
+// Connect is the Clarity Connect source. It is configured when a URL is given.
+type Connect struct {
+	URL      string
+	ClientID string
+	User     string
+	Password string
+	Token    string
+	HubPath  string
+}
+
+// Configured reports whether a Connect source was asked for.
+func (c Connect) Configured() bool { return c.URL != "" }
+
+// Redis selects the shared store. Empty URL: the in-process store.
+type Redis struct {
+	URL    string
+	Prefix string
+}
+
+// Demo reports whether the server runs on simulated data: no source configured.
+func (c Config) Demo() bool { return !c.UJET.Configured() && !c.Connect.Configured() }
+
+// setting is one flag and its environment variable.
+type setting struct {
+	flag, env, usage string
+}
+
+// Parse reads args (without the program name) and the environment through
+// getenv. It returns flag.ErrHelp when help was asked for, after writing the
+// usage to out.
+func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	c := Config{}
+	fs := flag.NewFlagSet("wallboard", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var level string
+	var envErrs []error
+	str := func(p *string, s setting, def string) {
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, s.flag, def, s.usage+" (env "+s.env+")")
+	}
+	intv := func(p *int, s setting, def int) {
+		if v := getenv(s.env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: %q is not a whole number", s.env, v))
+			} else {
+				def = n
+			}
+		}
+		fs.IntVar(p, s.flag, def, s.usage+" (env "+s.env+")")
+	}
+	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
+	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
+
+	str(&c.UJET.BaseURL, setting{"ujet-base-url", "WALLBOARD_UJET_BASE_URL", "UJET Manager API base URL with its path, https://{subdomain}.{domain}/manager/api/v1; overrides --ujet-domain"}, "")
+	str(&c.UJET.Subdomain, setting{"ujet-subdomain", "WALLBOARD_UJET_SUBDOMAIN", "UJET subdomain; also the Basic-auth user name"}, "")
+	str(&c.UJET.Domain, setting{"ujet-domain", "WALLBOARD_UJET_DOMAIN", "UJET domain, the rest of the host after the subdomain"}, "")
+	str(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"}, "")
+	intv(&c.UJET.SLAMinutes, setting{"ujet-sla-minutes", "WALLBOARD_UJET_SLA_MINUTES", "window of menus/sla in minutes"}, 15)
+
+	str(&c.Connect.URL, setting{"connect-url", "WALLBOARD_CONNECT_URL", "Clarity Connect web services address, scheme://host[:port] (…/webapi/api accepted)"}, "")
+	str(&c.Connect.ClientID, setting{"connect-client-id", "WALLBOARD_CONNECT_CLIENT_ID", "Connect client_id for the token endpoint"}, "")
+	str(&c.Connect.User, setting{"connect-user", "WALLBOARD_CONNECT_USER", `Connect service account, may be DOMAIN\user`}, "")
+	str(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"}, "")
+	str(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"}, "")
+	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
+
+	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
+	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
+
+	var seed int
+	intv(&seed, setting{"sim-seed", "WALLBOARD_SIM_SEED", "demo: simulator seed"}, 1)
+	speed := "1"
+	str(&speed, setting{"sim-speed", "WALLBOARD_SIM_SPEED", "demo: simulator time scale (2 = twice the traffic)"}, "1")
+
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `wallboard — a real-time contact-center wallboard.
+
+Usage:
+  wallboard [flags]            serve the wallboard
+  wallboard simulate [flags]   serve only the simulated vendor APIs (see wallboard simulate --help)
+
+With no source configured (no UJET token, base URL or domain and no Connect URL) the
+wallboard runs the demo: a simulator of the vendor APIs on loopback, polled over real
+HTTP like a customer's. With a source configured no simulator runs.
+
+Flags (each has a matching environment variable):
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if err := errors.Join(envErrs...); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	c.SimSeed = int64(seed)
+	f, err := strconv.ParseFloat(speed, 64)
+	if err != nil || f <= 0 {
+		return c, fmt.Errorf("sim speed %q: want a positive number", speed)
+	}
+	c.SimSpeed = f
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.UJET.Configured() {
+		if c.UJET.Subdomain == "" {
+			errs = append(errs, errors.New("UJET: --ujet-subdomain is required (it is the Basic-auth user name)"))
+		}
+		if c.UJET.Token == "" {
+			errs = append(errs, errors.New("UJET: --ujet-token (or WALLBOARD_UJET_TOKEN) is required"))
+		}
+		if c.UJET.BaseURL == "" && c.UJET.Domain == "" {
+			errs = append(errs, errors.New("UJET: give --ujet-base-url or --ujet-domain"))
+		}
+		if c.UJET.BaseURL != "" {
+			if err := checkURL(c.UJET.BaseURL); err != nil {
+				errs = append(errs, fmt.Errorf("UJET base URL: %w", err))
+			}
+		}
+		if c.UJET.SLAMinutes < 1 {
+			errs = append(errs, fmt.Errorf("UJET SLA minutes %d: want 1 or more", c.UJET.SLAMinutes))
+		}
+	}
+	if c.Connect.Configured() {
+		if err := checkURL(c.Connect.URL); err != nil {
+			errs = append(errs, fmt.Errorf("Connect URL: %w", err))
+		}
+		if c.Connect.Token == "" && (c.Connect.User == "" || c.Connect.Password == "") {
+			errs = append(errs, errors.New("Connect: give --connect-token, or --connect-user and --connect-password"))
+		}
+	}
+	if c.Redis.URL != "" {
+		if _, err := url.Parse(c.Redis.URL); err != nil || !strings.HasPrefix(c.Redis.URL, "redis") {
+			errs = append(errs, fmt.Errorf("Redis URL %q: want redis://host:port[/db] or rediss://…", Redact(c.Redis.URL)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", Redact(s))
+	}
+	return nil
+}
+
+// Redact returns s, a URL, without any password in it.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// LogValue implements slog.LogValuer: the settings without their secrets.
+func (c Config) LogValue() slog.Value {
+	set := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "(set)"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.Bool("demo", c.Demo()),
+		slog.String("ujet_base_url", c.UJET.BaseURL),
+		slog.String("ujet_subdomain", c.UJET.Subdomain),
+		slog.String("ujet_domain", c.UJET.Domain),
+		slog.String("ujet_token", set(c.UJET.Token)),
+		slog.String("connect_url", c.Connect.URL),
+		slog.String("connect_user", c.Connect.User),
+		slog.String("connect_password", set(c.Connect.Password)),
+		slog.String("connect_token", set(c.Connect.Token)),
+		slog.String("redis_url", Redact(c.Redis.URL)),
+		slog.String("redis_prefix", c.Redis.Prefix),
+	)
+}

@@ -1,0 +1,104 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestNoSourceIsDemo(t *testing.T) {
+	c, err := Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Demo() || c.Addr != ":8080" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "/webapi/hubs/gold" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	e := env(map[string]string{
+		"WALLBOARD_ADDR":           ":9000",
+		"WALLBOARD_UJET_BASE_URL":  "https://acme.ujet.co/manager/api/v1",
+		"WALLBOARD_UJET_SUBDOMAIN": "acme",
+		"WALLBOARD_UJET_TOKEN":     "s3cret",
+	})
+	c, err := Parse([]string{"--addr", "127.0.0.1:1234"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:1234" {
+		t.Errorf("flag must win over env: addr %q", c.Addr)
+	}
+	if c.Demo() || c.UJET.Token != "s3cret" || c.UJET.Subdomain != "acme" {
+		t.Errorf("UJET from env: %+v", c.UJET)
+	}
+}
+
+func TestInvalidSettingsSayWhat(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		"ujet without subdomain": {nil, map[string]string{"WALLBOARD_UJET_TOKEN": "x", "WALLBOARD_UJET_DOMAIN": "ujet.co"}, "subdomain"},
+		"ujet without host":      {nil, map[string]string{"WALLBOARD_UJET_TOKEN": "x", "WALLBOARD_UJET_SUBDOMAIN": "a"}, "--ujet-base-url or --ujet-domain"},
+		"bad base url":           {[]string{"--ujet-base-url", "ftp://x", "--ujet-subdomain", "a", "--ujet-token", "t"}, nil, "not an http(s) URL"},
+		"connect without creds":  {[]string{"--connect-url", "https://connect.example"}, nil, "--connect-token"},
+		"bad sla minutes env":    {nil, map[string]string{"WALLBOARD_UJET_SLA_MINUTES": "ten"}, "WALLBOARD_UJET_SLA_MINUTES"},
+		"bad log level":          {[]string{"--log-level", "loud"}, nil, "log level"},
+		"stray argument":         {[]string{"serve"}, nil, "unexpected argument"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse(tc.args, env(tc.env), &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestHelpDocumentsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	_, err := Parse([]string{"--help"}, env(nil), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err %v, want flag.ErrHelp", err)
+	}
+	for _, s := range []string{"-addr", "WALLBOARD_ADDR", "ujet-base-url", "WALLBOARD_UJET_BASE_URL", "WALLBOARD_UJET_SUBDOMAIN",
+		"WALLBOARD_UJET_DOMAIN", "WALLBOARD_UJET_TOKEN", "WALLBOARD_REDIS_URL", "WALLBOARD_CONNECT_URL", "WALLBOARD_CONNECT_CLIENT_ID",
+		"WALLBOARD_CONNECT_USER", "WALLBOARD_CONNECT_PASSWORD", "WALLBOARD_CONNECT_TOKEN", "WALLBOARD_CONNECT_HUB_PATH", "simulate"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("help does not mention %s", s)
+		}
+	}
+}
+
+func TestSecretsNeverLogged(t *testing.T) {
+	e := env(map[string]string{
+		"WALLBOARD_UJET_DOMAIN": "ujet.co", "WALLBOARD_UJET_SUBDOMAIN": "acme", "WALLBOARD_UJET_TOKEN": "tok-123-secret",
+		"WALLBOARD_CONNECT_URL": "https://c.example", "WALLBOARD_CONNECT_USER": `CORP\svc`, "WALLBOARD_CONNECT_PASSWORD": "pw-456-secret",
+		"WALLBOARD_REDIS_URL": "redis://:redispw-789@127.0.0.1:6379/0",
+	})
+	c, err := Parse(nil, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
+	for _, secret := range []string{"tok-123-secret", "pw-456-secret", "redispw-789"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("log line leaks %q: %s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "127.0.0.1:6379") {
+		t.Errorf("log line should still name the Redis host: %s", buf.String())
+	}
+}
