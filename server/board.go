@@ -1,0 +1,290 @@
+package server
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/views"
+)
+
+// board is one board: an id for URLs, a title for screens, and which part of
+// the sources' data it shows. Boards from configuration come later; board
+// "all" always exists.
+type board struct {
+	ID    string
+	Title string
+	// filter keeps the part of the merged data this board shows; nil keeps all.
+	filter func(model.Board) model.Board
+}
+
+func (b board) build(now time.Time, states []model.SourceState) model.Board {
+	mb := model.Merge(b.ID, b.Title, now, states)
+	if b.filter != nil {
+		mb = b.filter(mb)
+	}
+	return mb
+}
+
+func defaultBoards() []board {
+	return []board{{ID: "all", Title: "All queues"}}
+}
+
+// Layout of the wall at 1920×1080 (see static/wallboard.css): the queue table
+// shows at most maxQueueRows rows; the agent grid gets about agentAreaW ×
+// agentAreaH pixels and a card looks best at about cardW × cardH.
+const (
+	maxQueueRows = 14
+	agentAreaW   = 1120
+	agentAreaH   = 720
+	cardW        = 250
+	cardH        = 88
+	maxAgentCols = 12
+)
+
+// SLA levels until boards bring their own thresholds.
+const (
+	slaGood = 80
+	slaWarn = 60
+)
+
+// maxErrorLen is how much of a source's error a wall shows.
+const maxErrorLen = 60
+
+// storeDownText is what a wall says when the store fails. The store's own
+// error stays in the log: it may name hosts the screens need not see.
+const storeDownText = "showing last good data"
+
+// wallView turns a board into the wall's view model. storeDown marks the data
+// as the last good one because the store failed.
+func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
+	w := views.Wall{
+		BoardID:   mb.ID,
+		Title:     mb.Title,
+		Demo:      demo,
+		Now:       now.UnixMilli(),
+		StoreDown: storeDown,
+		NoSources: len(mb.Sources) == 0,
+	}
+	if storeDown {
+		w.StoreError = storeDownText
+	}
+	for _, h := range mb.Sources {
+		s := views.Source{Name: h.Source, Kind: h.Kind, Error: shorten(h.Error, maxErrorLen)}
+		switch {
+		case h.UpdatedAt.IsZero():
+			s.Status = views.SourceWaiting
+		case !h.OK:
+			s.Status = views.SourceStale
+			s.Since = h.UpdatedAt.UnixMilli()
+		default:
+			s.Status = views.SourceOK
+			s.Error = ""
+		}
+		if !h.UpdatedAt.IsZero() && (w.DataSince == 0 || h.UpdatedAt.UnixMilli() < w.DataSince) {
+			w.DataSince = h.UpdatedAt.UnixMilli()
+		}
+		w.Sources = append(w.Sources, s)
+	}
+
+	t := mb.Totals()
+	w.Calls, w.Chats = t.CallsWaiting, t.ChatsWaiting
+	w.LongestWait = unixMilli(t.LongestSince)
+	w.SLACall, w.SLACallLvl = sla(t.SLACall)
+	w.SLAChat, w.SLAChatLvl = sla(t.SLAChat)
+	for _, st := range model.States() {
+		n := t.AgentsByState[st]
+		if st == model.StateUnknown && n == 0 {
+			continue
+		}
+		w.States = append(w.States, views.StateCount{State: string(st), Label: stateLabel(st), Count: n})
+	}
+
+	for i, q := range mb.Queues {
+		if i == maxQueueRows {
+			w.MoreQueues = len(mb.Queues) - maxQueueRows
+			break
+		}
+		v := views.Queue{
+			Key:         domKey(q.Source, q.ID),
+			Name:        q.Name,
+			Lang:        q.Lang,
+			Channel:     q.Channel,
+			Waiting:     q.Waiting,
+			OldestSince: unixMilli(q.OldestSince),
+			AvgWait:     int64(math.Round(q.AverageWaitSeconds)),
+		}
+		v.SLA, v.SLALevel = sla(q.SLAPercent)
+		w.Queues = append(w.Queues, v)
+	}
+
+	for _, a := range mb.Agents {
+		v := views.Agent{
+			Key:        domKey(a.Source, a.ID),
+			Name:       a.Name,
+			Status:     a.Status,
+			State:      string(a.State),
+			StateLabel: stateLabel(a.State),
+			Color:      statusColor(a.StatusColor),
+			Since:      unixMilli(a.Since),
+			OnHold:     a.OnHold,
+			HoldSince:  unixMilli(a.HoldSince),
+		}
+		if !a.State.Valid() {
+			v.State = string(model.StateUnknown)
+		}
+		if v.Status == "" {
+			v.Status = v.StateLabel
+		}
+		w.Agents = append(w.Agents, v)
+	}
+	w.AgentCols = agentColumns(len(w.Agents))
+	return w
+}
+
+func unixMilli(t *time.Time) int64 {
+	if t == nil || t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// sla formats an SLA percentage; nil (the vendor does not know) is "—", never 0%.
+func sla(p *float64) (text, level string) {
+	if p == nil || math.IsNaN(*p) {
+		return "—", "none"
+	}
+	v := math.Round(*p)
+	text = strconv.FormatFloat(v, 'f', 0, 64) + "%"
+	switch {
+	case v >= slaGood:
+		return text, "good"
+	case v >= slaWarn:
+		return text, "warn"
+	default:
+		return text, "bad"
+	}
+}
+
+func stateLabel(s model.State) string {
+	switch s {
+	case model.StateAvailable:
+		return "Available"
+	case model.StateBusy:
+		return "Busy"
+	case model.StateWrapUp:
+		return "Wrap-up"
+	case model.StateAway:
+		return "Away"
+	case model.StateOffline:
+		return "Offline"
+	default:
+		return "Unknown"
+	}
+}
+
+// agentColumns picks the column count at which n cards, filling the agent
+// area, come closest to their natural size.
+func agentColumns(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	best, bestScale := 1, 0.0
+	for cols := 1; cols <= maxAgentCols; cols++ {
+		rows := (n + cols - 1) / cols
+		scale := math.Min(float64(agentAreaW)/float64(cols)/cardW, float64(agentAreaH)/float64(rows)/cardH)
+		if scale > bestScale {
+			best, bestScale = cols, scale
+		}
+	}
+	return best
+}
+
+// domKey makes a stable element id from a source and an id: letters and
+// digits as they are, everything else hex-escaped.
+func domKey(source, id string) string {
+	var b strings.Builder
+	for _, s := range []string{source, id} {
+		if b.Len() > 0 {
+			b.WriteString("--")
+		}
+		for _, c := range []byte(s) {
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+				b.WriteByte(c)
+			default:
+				b.WriteString("_" + strconv.FormatUint(uint64(c), 16))
+			}
+		}
+	}
+	return b.String()
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// palette is the wall's status colours: UJET's colour names (Material palette)
+// with their approximate RGB, for mapping custom hex colours to the nearest.
+type paletteColor struct {
+	name    string
+	r, g, b int
+}
+
+func palette() [19]paletteColor {
+	return [...]paletteColor{
+		{"red", 0xf4, 0x43, 0x36}, {"pink", 0xe9, 0x1e, 0x63}, {"purple", 0x9c, 0x27, 0xb0},
+		{"deep_purple", 0x67, 0x3a, 0xb7}, {"indigo", 0x3f, 0x51, 0xb5}, {"blue", 0x21, 0x96, 0xf3},
+		{"light_blue", 0x03, 0xa9, 0xf4}, {"cyan", 0x00, 0xbc, 0xd4}, {"teal", 0x00, 0x96, 0x88},
+		{"green", 0x4c, 0xaf, 0x50}, {"light_green", 0x8b, 0xc3, 0x4a}, {"lime", 0xcd, 0xdc, 0x39},
+		{"yellow", 0xff, 0xeb, 0x3b}, {"amber", 0xff, 0xc1, 0x07}, {"orange", 0xff, 0x98, 0x00},
+		{"deep_orange", 0xff, 0x57, 0x22}, {"brown", 0x79, 0x55, 0x48}, {"grey", 0x9e, 0x9e, 0x9e},
+		{"blue_grey", 0x60, 0x7d, 0x8b},
+	}
+}
+
+// statusColor maps a vendor status colour to a palette name the CSS knows:
+// UJET's names as they are (any case, spaces or dashes), "gray" spellings,
+// hex colours to the nearest palette colour, anything else to "neutral".
+func statusColor(c string) string {
+	c = strings.ToLower(strings.TrimSpace(c))
+	c = strings.NewReplacer(" ", "_", "-", "_", "gray", "grey").Replace(c)
+	for _, p := range palette() {
+		if p.name == c {
+			return c
+		}
+	}
+	if r, g, b, ok := parseHex(c); ok {
+		best, bestD := "neutral", math.MaxInt
+		for _, p := range palette() {
+			d := (p.r-r)*(p.r-r) + (p.g-g)*(p.g-g) + (p.b-b)*(p.b-b)
+			if d < bestD {
+				best, bestD = p.name, d
+			}
+		}
+		return best
+	}
+	return "neutral"
+}
+
+func parseHex(c string) (r, g, b int, ok bool) {
+	c = strings.TrimPrefix(c, "#")
+	if len(c) == 3 {
+		c = string([]byte{c[0], c[0], c[1], c[1], c[2], c[2]})
+	}
+	if len(c) != 6 {
+		return 0, 0, 0, false
+	}
+	v, err := strconv.ParseUint(c, 16, 32)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	return int(v >> 16 & 0xff), int(v >> 8 & 0xff), int(v & 0xff), true
+}

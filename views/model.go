@@ -1,0 +1,175 @@
+// Package views renders Wallboard's HTML with templ: the board index and the
+// TV wall, as whole pages and as the fragments pushed over websockets.
+//
+// Views take plain view-model structs; they know nothing of the server or the
+// store. Every time on a wall is an absolute Unix timestamp in milliseconds
+// (data-since, data-now attributes) so that the rendered HTML is the same for
+// every screen; the browser's wallboard.js turns them into ticking durations.
+package views
+
+import (
+	"strconv"
+	"time"
+)
+
+// Assets are the URLs of the static files a page links.
+type Assets struct {
+	CSS       string
+	HTMX      string
+	HTMXWS    string
+	Idiomorph string
+	JS        string
+}
+
+// BoardLink is one entry of the board index.
+type BoardLink struct {
+	ID    string
+	Title string
+	URL   string
+}
+
+// Index is the board index page.
+type Index struct {
+	Assets  Assets
+	Version string
+	Demo    bool
+	Boards  []BoardLink
+}
+
+// Sync tells the browser the server's clock and version. It travels with every
+// websocket message and is rendered into every page.
+type Sync struct {
+	Now     int64 // server time, Unix ms
+	Version string
+}
+
+// WallPage is a whole TV wall page.
+type WallPage struct {
+	Assets Assets
+	Sync   Sync
+	WSURL  string
+	Wall   Wall
+}
+
+// Source health states, as Source.Status.
+const (
+	SourceOK      = "ok"
+	SourceStale   = "stale"
+	SourceWaiting = "waiting"
+)
+
+// Source is one source's health as the wall shows it.
+type Source struct {
+	Name   string
+	Kind   string
+	Status string // SourceOK, SourceStale, SourceWaiting
+	Since  int64  // Unix ms of the last good data; 0 before the first success
+	Error  string // short error when stale
+}
+
+// StateCount is a tile of agents in one state.
+type StateCount struct {
+	State string // normalized state, used as a CSS class
+	Label string
+	Count int
+}
+
+// Queue is a row of the queue table.
+type Queue struct {
+	Key         string // unique within the board, for stable DOM ids
+	Name        string
+	Lang        string
+	Channel     string
+	Waiting     int
+	OldestSince int64 // Unix ms; 0 when nobody waits
+	AvgWait     int64 // seconds
+	SLA         string
+	SLALevel    string // "good", "warn", "bad", "none"
+}
+
+// Agent is a card of the agent grid.
+type Agent struct {
+	Key        string // unique within the board, for stable DOM ids
+	Name       string
+	Status     string
+	State      string // normalized state
+	StateLabel string
+	Color      string // palette name: green, light_blue, …, neutral
+	Since      int64  // Unix ms; 0 when unknown
+	OnHold     bool
+	HoldSince  int64 // Unix ms; 0 when unknown
+}
+
+// Wall is the content of a TV wall: everything that changes with the data.
+// It renders to the same bytes for every screen.
+type Wall struct {
+	BoardID     string
+	Title       string
+	Demo        bool
+	Now         int64 // Unix ms the wall was rendered at; initial texts of timers count from it
+	DataSince   int64 // Unix ms of the oldest source's last good data; 0 when none
+	StoreDown   bool  // the store failed: the wall shows its last good data, marked stale
+	StoreError  string
+	Sources     []Source
+	NoSources   bool
+	Calls       int
+	Chats       int
+	LongestWait int64 // Unix ms when the longest waiting contact started waiting; 0 when none
+	SLACall     string
+	SLACallLvl  string
+	SLAChat     string
+	SLAChatLvl  string
+	States      []StateCount
+	Queues      []Queue
+	MoreQueues  int
+	Agents      []Agent
+	AgentCols   int
+	AgentRows   int
+}
+
+// Stale reports whether anything on the wall is not current.
+func (w Wall) Stale() bool {
+	if w.StoreDown {
+		return true
+	}
+	for _, s := range w.Sources {
+		if s.Status != SourceOK {
+			return true
+		}
+	}
+	return false
+}
+
+// Duration formats a span like the browser does: m:ss, or h:mm:ss from an hour.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	h, m, sec := s/3600, s%3600/60, s%60
+	if h > 0 {
+		return strconv.FormatInt(h, 10) + ":" + pad2(m) + ":" + pad2(sec)
+	}
+	return strconv.FormatInt(m, 10) + ":" + pad2(sec)
+}
+
+func pad2(v int64) string {
+	if v < 10 {
+		return "0" + strconv.FormatInt(v, 10)
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// since is the initial text of a timer counting from ms at now.
+func since(ms, now int64) string {
+	if ms == 0 {
+		return "—"
+	}
+	return Duration(time.Duration(now-ms) * time.Millisecond)
+}
+
+func ms(v int64) string { return strconv.FormatInt(v, 10) }
+
+func itoa(v int) string { return strconv.Itoa(v) }
+
+func seconds(s int64) time.Duration { return time.Duration(s) * time.Second }
