@@ -52,7 +52,7 @@ const (
 	ratePeriod    = 16 * 60.0 // over this period
 	holdChance    = 0.35      // of calls
 	missChance    = 0.03      // of offers
-	auxEvery      = 45 * 60.0 // mean time between an agent's aux statuses
+	auxEvery      = 60 * 60.0 // mean time between an agent's aux statuses
 	logoutChance  = 0.08      // of aux decisions, while enough agents are logged in
 	minLoggedFrac = 0.8
 )
@@ -342,12 +342,12 @@ func (c *Center) offer(a *agent, qi int) {
 	if q.Channel == "chat" {
 		a.ChatCount++
 		c.setStatus(a, StatusInChat)
-		c.schedule(event{kind: evContactEnd, idx: a.idx(c), gen: a.gen}, 90+c.rng.ExpFloat64()*260)
+		c.schedule(event{kind: evContactEnd, idx: a.idx(c), gen: a.gen}, chatSeconds(c))
 		return
 	}
 	a.CallCount++
 	c.setStatus(a, StatusInCall)
-	talk := 60 + c.rng.ExpFloat64()*200
+	talk := callSeconds(c)
 	if c.rng.Float64() < holdChance {
 		at := talk * (0.2 + 0.4*c.rng.Float64())
 		a.remaining = talk - at
@@ -401,9 +401,9 @@ func (c *Center) force(a *agent, sid int) {
 	switch sid {
 	case StatusAvailable:
 	case StatusInCall:
-		c.schedule(event{kind: evContactEnd, idx: idx, gen: a.gen}, 60+c.rng.ExpFloat64()*200)
+		c.schedule(event{kind: evContactEnd, idx: idx, gen: a.gen}, callSeconds(c))
 	case StatusInChat:
-		c.schedule(event{kind: evContactEnd, idx: idx, gen: a.gen}, 90+c.rng.ExpFloat64()*260)
+		c.schedule(event{kind: evContactEnd, idx: idx, gen: a.gen}, chatSeconds(c))
 	case StatusWrapUp:
 		c.schedule(event{kind: evAvailable, idx: idx, gen: a.gen}, 10+c.rng.ExpFloat64()*25)
 	case StatusMissedCall:
@@ -412,3 +412,9 @@ func (c *Center) force(a *agent, sid int) {
 		c.schedule(event{kind: evAvailable, idx: idx, gen: a.gen}, auxDuration(c, sid))
 	}
 }
+
+// callSeconds draws a call's talk time (before holds), simulated seconds.
+func callSeconds(c *Center) float64 { return 30 + c.rng.ExpFloat64()*120 }
+
+// chatSeconds draws a chat's duration, simulated seconds.
+func chatSeconds(c *Center) float64 { return 45 + c.rng.ExpFloat64()*150 }

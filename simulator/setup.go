@@ -97,27 +97,27 @@ func menuSpecs() []menuSpec {
 	return []menuSpec{
 		{id: MenuSupport, name: "Support", menuType: "ivr_menu"},
 		{id: MenuBilling, parent: MenuSupport, pathID: PathBilling, position: 0, name: "Billing", menuType: "ivr_menu", queues: []queueSpec{
-			{"en", "call", []int{TeamBilling}, 1.3},
-			{"es", "call", []int{TeamSpanish}, 0.45},
+			{"en", "call", []int{TeamBilling}, 1.69},
+			{"es", "call", []int{TeamSpanish}, 0.59},
 		}},
 		{id: MenuTechnical, parent: MenuSupport, pathID: PathTechnical, position: 1, name: "Technical Support", menuType: "ivr_menu", queues: []queueSpec{
-			{"en", "call", []int{TeamTechnical}, 1.2},
+			{"en", "call", []int{TeamTechnical}, 1.56},
 		}},
 		{id: MenuOrders, parent: MenuSupport, pathID: PathOrders, position: 2, name: "Orders", menuType: "ivr_menu", queues: []queueSpec{
-			{"en", "call", []int{TeamSales}, 0.9},
-			{"es", "call", []int{TeamSpanish}, 0.3},
+			{"en", "call", []int{TeamSales}, 1.17},
+			{"es", "call", []int{TeamSpanish}, 0.39},
 		}},
 		{id: MenuWebHelp, position: 1, name: "Web Help", menuType: "web_menu"},
 		{id: MenuWebBilling, parent: MenuWebHelp, pathID: PathWebBilling, position: 0, name: "Billing", menuType: "web_menu", queues: []queueSpec{
-			{"en", "chat", []int{TeamBilling}, 0.6},
+			{"en", "chat", []int{TeamBilling}, 0.78},
 		}},
 		{id: MenuWebTech, parent: MenuWebHelp, pathID: PathWebTech, position: 1, name: "Technical Support", menuType: "web_menu", queues: []queueSpec{
-			{"en", "chat", []int{TeamTechnical}, 0.7},
-			{"es", "chat", []int{TeamSpanish}, 0.25},
+			{"en", "chat", []int{TeamTechnical}, 0.91},
+			{"es", "chat", []int{TeamSpanish}, 0.33},
 		}},
 		{id: MenuWebSales, parent: MenuWebHelp, pathID: PathWebSales, position: 2, name: "Sales", menuType: "web_menu", queues: []queueSpec{
-			{"en", "call", []int{TeamSales}, 0.35},
-			{"en", "chat", []int{TeamSales}, 0.5},
+			{"en", "call", []int{TeamSales}, 0.45},
+			{"en", "chat", []int{TeamSales}, 0.65},
 		}},
 	}
 }
