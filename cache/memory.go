@@ -8,21 +8,17 @@ import (
 	"github.com/wallboard/wallboard/model"
 )
 
-// subscriberBuffer is how many events a subscriber may have pending before
-// newer events are dropped for it (see Event on coalescing).
-const subscriberBuffer = 16
-
 // Memory is an in-process Store: the default, for a single server.
 type Memory struct {
 	mu      sync.Mutex
 	sources map[string]model.SourceState
-	subs    map[chan Event]struct{}
+	hub     *hub
 	closed  bool
 }
 
 // NewMemory returns an empty in-process store.
 func NewMemory() *Memory {
-	return &Memory{sources: map[string]model.SourceState{}, subs: map[chan Event]struct{}{}}
+	return &Memory{sources: map[string]model.SourceState{}, hub: newHub()}
 }
 
 // Kind implements Store.
@@ -41,27 +37,8 @@ func (m *Memory) Put(ctx context.Context, st model.SourceState) (model.SourceSta
 	}
 	st.Version = m.sources[st.Source].Version + 1
 	m.sources[st.Source] = st
-	ev := Event{Source: st.Source, Version: st.Version}
-	for ch := range m.subs {
-		notify(ch, ev)
-	}
+	m.hub.publish(Event{Source: st.Source, Version: st.Version})
 	return cloneState(st), nil
-}
-
-// notify sends ev without blocking. When ch is full, its oldest event is
-// dropped so that the newest one is always delivered.
-func notify(ch chan Event, ev Event) {
-	for {
-		select {
-		case ch <- ev:
-			return
-		default:
-		}
-		select {
-		case <-ch:
-		default:
-		}
-	}
 }
 
 // Snapshot implements Store.
@@ -84,53 +61,49 @@ func (m *Memory) Snapshot(ctx context.Context) ([]model.SourceState, error) {
 
 // Subscribe implements Store.
 func (m *Memory) Subscribe(ctx context.Context) <-chan Event {
-	ch := make(chan Event, subscriberBuffer)
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		close(ch)
-		return ch
-	}
-	m.subs[ch] = struct{}{}
-	m.mu.Unlock()
-	go func() {
-		<-ctx.Done()
-		m.unsubscribe(ch)
-	}()
-	return ch
-}
-
-func (m *Memory) unsubscribe(ch chan Event) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.subs[ch]; ok {
-		delete(m.subs, ch)
-		close(ch)
-	}
+	return m.hub.subscribe(ctx)
 }
 
 // Close implements Store.
 func (m *Memory) Close() error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil
-	}
 	m.closed = true
-	for ch := range m.subs {
-		delete(m.subs, ch)
-		close(ch)
-	}
+	m.mu.Unlock()
+	m.hub.close()
 	return nil
 }
 
-// cloneState copies the slices of st so that callers never share memory with
-// the store.
+// cloneState deep-copies st so that callers never share memory with the
+// store: slices and every pointer field.
 func cloneState(st model.SourceState) model.SourceState {
-	st.Agents = append([]model.Agent(nil), st.Agents...)
-	for i := range st.Agents {
-		st.Agents[i].Teams = append([]string(nil), st.Agents[i].Teams...)
+	if st.Agents != nil {
+		st.Agents = append([]model.Agent{}, st.Agents...)
 	}
-	st.Queues = append([]model.Queue(nil), st.Queues...)
+	for i := range st.Agents {
+		a := &st.Agents[i]
+		if a.Teams != nil {
+			a.Teams = append([]string{}, a.Teams...)
+		}
+		a.Since = clonePtr(a.Since)
+		a.HoldSince = clonePtr(a.HoldSince)
+	}
+	if st.Queues != nil {
+		st.Queues = append([]model.Queue{}, st.Queues...)
+	}
+	for i := range st.Queues {
+		q := &st.Queues[i]
+		q.OldestSince = clonePtr(q.OldestSince)
+		q.SLAPercent = clonePtr(q.SLAPercent)
+		q.Answered = clonePtr(q.Answered)
+		q.Abandoned = clonePtr(q.Abandoned)
+	}
 	return st
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }

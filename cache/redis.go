@@ -1,0 +1,480 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wallboard/wallboard/model"
+)
+
+// Defaults of RedisOptions.
+const (
+	DefaultRedisPrefix    = "wallboard:"
+	DefaultRepairInterval = 5 * time.Second
+	redisOpTimeout        = 3 * time.Second
+)
+
+// putScript writes one source's state and version and publishes the change.
+//
+// KEYS[1] hash source → state JSON, KEYS[2] hash source → version.
+// ARGV[1] source, ARGV[2] state JSON, ARGV[3] version floor (the highest
+// version this replica has seen for the source, so that versions keep
+// increasing after Redis lost its data), ARGV[4] pub/sub channel, ARGV[5]
+// "1" to write only when the source is missing (republishing after Redis
+// came back empty). Returns the new version, or -1 when ARGV[5] is "1" and
+// the source exists.
+var putScript = redis.NewScript(`
+if ARGV[5] == '1' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return -1
+end
+local v = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local floor = tonumber(ARGV[3])
+if v <= floor then
+  v = floor + 1
+  redis.call('HSET', KEYS[2], ARGV[1], v)
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[4], string.format('%d', v) .. ':' .. ARGV[1])
+return v
+`)
+
+// RedisOptions configure NewRedis.
+type RedisOptions struct {
+	// URL is redis://[[user]:password@]host:port[/db] (or rediss:// for TLS).
+	URL string
+	// Prefix starts every key and channel name, so that several wallboards
+	// can share one Redis. Default DefaultRedisPrefix.
+	Prefix string
+	// Logger receives connection problems. Default slog.Default().
+	Logger *slog.Logger
+	// RepairInterval is how often the store checks that the sources it wrote
+	// are still in Redis and rewrites those that are missing (Redis restarted
+	// empty or was flushed). It also does so at once after a reconnect.
+	// Default DefaultRepairInterval.
+	RepairInterval time.Duration
+}
+
+// Redis is a Store kept in Redis and shared by every replica that uses the
+// same URL and prefix. Each source's state is stored as JSON with a version
+// that increases on each Put; every Put is published so that the
+// subscribers of every replica get an Event.
+//
+// While Redis is away, Put and Snapshot fail and subscriptions stay open;
+// after a reconnect every subscriber gets an Event for every source so that
+// it re-reads the snapshot. The store remembers the last state it put for
+// each source and rewrites it when Redis comes back without it.
+type Redis struct {
+	client  *redis.Client
+	pubsub  *redis.PubSub
+	prefix  string
+	display string // URL without password, for messages
+	log     *slog.Logger
+	repair  time.Duration
+	hub     *hub
+
+	mu     sync.Mutex
+	own    map[string]model.SourceState // last state put per source
+	seen   map[string]uint64            // highest version seen per source
+	closed bool
+
+	ctx    context.Context // background work; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background goroutines
+}
+
+// RedactURL returns raw with any password replaced, for logs and errors.
+// A URL that cannot be parsed is not shown at all.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable Redis URL)"
+	}
+	return u.Redacted()
+}
+
+// NewRedis connects to Redis, subscribes to change notifications and
+// returns the store. It fails with an error naming the URL (without its
+// password) when Redis cannot be reached; callers may retry (see
+// NewRedisRetry).
+func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
+	display := RedactURL(opts.URL)
+	ropts, err := parseRedisURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("cache: Redis URL %s: %w", display, err)
+	}
+	ropts.DialTimeout = 2 * time.Second
+	ropts.ReadTimeout = redisOpTimeout
+	ropts.WriteTimeout = redisOpTimeout
+	ropts.MaxRetries = 1
+	ropts.ContextTimeoutEnabled = true
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultRedisPrefix
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.RepairInterval <= 0 {
+		opts.RepairInterval = DefaultRepairInterval
+	}
+	client := redis.NewClient(ropts)
+	r := &Redis{
+		client:  client,
+		prefix:  opts.Prefix,
+		display: display,
+		log:     opts.Logger.With("store", "redis", "redis", display),
+		repair:  opts.RepairInterval,
+		hub:     newHub(),
+		own:     map[string]model.SourceState{},
+		seen:    map[string]uint64{},
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	pctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		r.cancel()
+		_ = client.Close()
+		return nil, fmt.Errorf("cache: connect to Redis at %s: %w", display, err)
+	}
+	r.pubsub = client.Subscribe(pctx, r.channel())
+	// Wait for the confirmation so that no change made after NewRedis
+	// returns is missed.
+	if _, err := r.pubsub.ReceiveTimeout(pctx, redisOpTimeout); err != nil {
+		r.cancel()
+		_ = r.pubsub.Close()
+		_ = client.Close()
+		return nil, fmt.Errorf("cache: subscribe to Redis at %s: %w", display, err)
+	}
+	r.wg.Add(2)
+	go r.receive()
+	go r.repairLoop()
+	return r, nil
+}
+
+// parseRedisURL is redis.ParseURL without the URL in its errors (it may hold
+// a password).
+func parseRedisURL(raw string) (*redis.Options, error) {
+	if _, err := url.Parse(raw); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, ue.Err
+		}
+		return nil, errors.New("invalid URL")
+	}
+	ro, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), raw, RedactURL(raw)))
+	}
+	return ro, nil
+}
+
+// NewRedisRetry calls NewRedis until it succeeds or ctx ends, waiting with
+// jittered exponential back-off (from half a second up to maxDelay, default
+// 30 s) and logging each failure. It returns the last error when ctx ends.
+func NewRedisRetry(ctx context.Context, opts RedisOptions, maxDelay time.Duration) (*Redis, error) {
+	if maxDelay <= 0 {
+		maxDelay = 30 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	delay := 500 * time.Millisecond
+	for {
+		r, err := NewRedis(ctx, opts)
+		if err == nil {
+			return r, nil
+		}
+		wait := delay/2 + rand.N(delay/2+1)
+		log.Warn("redis unavailable, retrying", "err", err, "retry_in", wait.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		delay = min(delay*2, maxDelay)
+	}
+}
+
+// Kind implements Store.
+func (r *Redis) Kind() string { return "redis" }
+
+// Client returns the store's Redis client, for leader election and history
+// on the same Redis. It is closed by Close.
+func (r *Redis) Client() *redis.Client { return r.client }
+
+// Prefix returns the key prefix of the store.
+func (r *Redis) Prefix() string { return r.prefix }
+
+func (r *Redis) statesKey() string   { return r.prefix + "states" }
+func (r *Redis) versionsKey() string { return r.prefix + "versions" }
+func (r *Redis) channel() string     { return r.prefix + "events" }
+
+// Put implements Store.
+func (r *Redis) Put(ctx context.Context, st model.SourceState) (model.SourceState, error) {
+	if err := ctx.Err(); err != nil {
+		return st, err
+	}
+	st = cloneState(st)
+	st.Version = 0
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return st, ErrClosed
+	}
+	r.own[st.Source] = st
+	r.mu.Unlock()
+	v, err := r.write(ctx, st, false)
+	if err != nil {
+		return st, fmt.Errorf("cache: put %q to Redis at %s: %w", st.Source, r.display, err)
+	}
+	st.Version = v
+	return cloneState(st), nil
+}
+
+// write stores st and returns its new version; with onlyMissing it writes
+// only when the source is missing and returns 0 otherwise.
+func (r *Redis) write(ctx context.Context, st model.SourceState, onlyMissing bool) (uint64, error) {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return 0, fmt.Errorf("encode state: %w", err)
+	}
+	r.mu.Lock()
+	floor := r.seen[st.Source]
+	r.mu.Unlock()
+	flag := "0"
+	if onlyMissing {
+		flag = "1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	n, err := putScript.Run(ctx, r.client, []string{r.statesKey(), r.versionsKey()},
+		st.Source, data, floor, r.channel(), flag).Int64()
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, nil
+	}
+	v := uint64(n)
+	r.see(st.Source, v)
+	return v, nil
+}
+
+// see records that version v of source exists.
+func (r *Redis) see(source string, v uint64) {
+	r.mu.Lock()
+	if v > r.seen[source] {
+		r.seen[source] = v
+	}
+	r.mu.Unlock()
+}
+
+// Snapshot implements Store. It reads Redis, so it fails while Redis is
+// away; a state that cannot be decoded is logged and left out.
+func (r *Redis) Snapshot(ctx context.Context) ([]model.SourceState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
+	defer cancel()
+	var states, versions *redis.MapStringStringCmd
+	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		states = p.HGetAll(ctx, r.statesKey())
+		versions = p.HGetAll(ctx, r.versionsKey())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cache: snapshot from Redis at %s: %w", r.display, err)
+	}
+	out := make([]model.SourceState, 0, len(states.Val()))
+	for source, data := range states.Val() {
+		var st model.SourceState
+		if err := json.Unmarshal([]byte(data), &st); err != nil {
+			r.log.Error("redis: undecodable source state left out", "source", source, "err", err)
+			continue
+		}
+		v, err := strconv.ParseUint(versions.Val()[source], 10, 64)
+		if err != nil {
+			r.log.Error("redis: source without version left out", "source", source, "err", err)
+			continue
+		}
+		st.Source = source
+		st.Version = v
+		r.see(source, v)
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out, nil
+}
+
+// Subscribe implements Store. The channel stays open while Redis is away.
+func (r *Redis) Subscribe(ctx context.Context) <-chan Event {
+	return r.hub.subscribe(ctx)
+}
+
+// Close implements Store: it stops the background work, closes every
+// subscription and the Redis client.
+func (r *Redis) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	r.mu.Unlock()
+	r.cancel()
+	err := r.pubsub.Close() // unblocks receive
+	r.wg.Wait()
+	r.hub.close()
+	if cerr := r.client.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// receive turns pub/sub messages into events until Close. After the
+// connection was lost it resynchronizes once the subscription is back.
+func (r *Redis) receive() {
+	defer r.wg.Done()
+	ctx := r.ctx
+	lost := false
+	backoff := 50 * time.Millisecond
+	for {
+		msg, err := r.pubsub.ReceiveTimeout(ctx, 5*time.Second)
+		select {
+		case <-r.ctx.Done():
+			return
+		default:
+		}
+		if err != nil {
+			var nerr interface{ Timeout() bool }
+			if errors.As(err, &nerr) && nerr.Timeout() && !lost {
+				// Quiet channel: check that the connection is alive.
+				if err := r.pubsub.Ping(ctx); err == nil {
+					continue
+				}
+			}
+			if !lost {
+				r.log.Warn("redis: lost change notifications, reconnecting", "err", err)
+			}
+			lost = true
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Message:
+			ev, ok := parseEvent(m.Payload)
+			if !ok {
+				r.log.Warn("redis: malformed change notification ignored", "payload", m.Payload)
+				continue
+			}
+			r.see(ev.Source, ev.Version)
+			r.hub.publish(ev)
+		case *redis.Subscription:
+			if lost {
+				lost = false
+				r.log.Info("redis: change notifications resumed")
+				r.resync()
+			}
+		}
+	}
+}
+
+// resync rewrites this replica's missing sources and tells every subscriber
+// about every source, after notifications were lost for a while.
+func (r *Redis) resync() {
+	ctx, cancel := r.opContext()
+	defer cancel()
+	r.repairMissing(ctx)
+	states, err := r.Snapshot(ctx)
+	if err != nil {
+		r.log.Warn("redis: resync snapshot", "err", err)
+		return
+	}
+	for _, st := range states {
+		r.hub.publish(Event{Source: st.Source, Version: st.Version})
+	}
+}
+
+// opContext returns a context for background work that ends with Close.
+func (r *Redis) opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.ctx, 2*redisOpTimeout)
+}
+
+// repairLoop periodically rewrites this replica's sources that are missing
+// from Redis (flushed, or restarted empty without this replica noticing).
+func (r *Redis) repairLoop() {
+	defer r.wg.Done()
+	t := time.NewTicker(r.repair)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+			ctx, cancel := r.opContext()
+			r.repairMissing(ctx)
+			cancel()
+		}
+	}
+}
+
+// repairMissing writes the last state this replica put for each source that
+// Redis no longer has.
+func (r *Redis) repairMissing(ctx context.Context) {
+	r.mu.Lock()
+	own := make([]model.SourceState, 0, len(r.own))
+	for _, st := range r.own {
+		own = append(own, st)
+	}
+	r.mu.Unlock()
+	for _, st := range own {
+		v, err := r.write(ctx, st, true)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Debug("redis: repair failed", "source", st.Source, "err", err)
+			}
+			return
+		}
+		if v > 0 {
+			r.log.Info("redis: republished missing source", "source", st.Source, "version", v)
+		}
+	}
+}
+
+// parseEvent decodes a "version:source" notification.
+func parseEvent(payload string) (Event, bool) {
+	vs, source, ok := strings.Cut(payload, ":")
+	if !ok || source == "" {
+		return Event{}, false
+	}
+	v, err := strconv.ParseUint(vs, 10, 64)
+	if err != nil {
+		return Event{}, false
+	}
+	return Event{Source: source, Version: v}, true
+}
