@@ -1,0 +1,560 @@
+// Package poller polls the UJET / CCAI Platform Manager API within its rate
+// limit of one request per second and turns what it reads into the normalized
+// model. Client makes single requests; Scheduler owns the request budget;
+// Poller decides what to ask for next, normalizes the answers and writes a
+// model.SourceState to a Sink after each change.
+package poller
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
+)
+
+// Defaults of Config.
+const (
+	DefaultSource         = "ujet"
+	DefaultSLAMinutes     = 15
+	DefaultSLAEvery       = 15 * time.Second
+	DefaultReferenceEvery = 5 * time.Minute
+	DefaultInterval       = 1100 * time.Millisecond
+	DefaultPerPage        = 100
+)
+
+// maxBackoff caps how long a failing endpoint waits before it is tried again.
+const maxBackoff = 30 * time.Second
+
+// maxPages stops a paginated list that never ends.
+const maxPages = 1000
+
+// Sink receives the poller's states; cache.Store satisfies it.
+type Sink interface {
+	Put(ctx context.Context, st model.SourceState) (model.SourceState, error)
+}
+
+// Config configures a Poller. Zero fields take the defaults.
+type Config struct {
+	Source         string        // the source's name in the model, default "ujet"
+	SLAMinutes     int           // menus/sla window, default 15
+	SLAEvery       time.Duration // how often menus/sla (call and chat) is read, default 15 s
+	ReferenceEvery time.Duration // how often reference data is re-read, default 5 min
+	// Interval is the minimum spacing between any two requests, default
+	// 1.1 s: UJET allows 1 request per second, with margin for jitter. Lower
+	// it only against servers that allow more.
+	Interval  time.Duration
+	PerPage   int              // page size of agents, menus and teams, default 100
+	StatusMap *model.StatusMap // default model.NewStatusMap(model.DefaultUJETStatuses(), nil, "")
+	Now       func() time.Time // clock for data timestamps, default time.Now
+}
+
+func (c Config) withDefaults() Config {
+	if c.Source == "" {
+		c.Source = DefaultSource
+	}
+	if c.SLAMinutes <= 0 {
+		c.SLAMinutes = DefaultSLAMinutes
+	}
+	if c.SLAEvery <= 0 {
+		c.SLAEvery = DefaultSLAEvery
+	}
+	if c.ReferenceEvery <= 0 {
+		c.ReferenceEvery = DefaultReferenceEvery
+	}
+	if c.Interval <= 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.PerPage <= 0 {
+		c.PerPage = DefaultPerPage
+	}
+	if c.StatusMap == nil {
+		c.StatusMap = model.NewStatusMap(model.DefaultUJETStatuses(), nil, "")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Poller polls one UJET tenant and writes its state to a sink.
+type Poller struct {
+	client *Client
+	sink   Sink
+	cfg    Config
+	log    *slog.Logger
+	sched  *Scheduler
+	board  *board
+
+	endpoints map[string]*endpointState
+	nextLive  int  // which live endpoint goes next: 0 agents, 1 menus
+	lastLive  bool // the previous request was a live one
+	slaDue    map[string]time.Time
+
+	ref refresh
+
+	liveOK     [2]time.Time // last success of agents/current_status, menus/current_status
+	health     string       // current health message, "" when OK
+	lastPut    model.SourceState
+	havePut    bool
+	putFailing bool
+	requests   int // requests made so far
+}
+
+// endpointState is the failure record of one endpoint (one SLA channel, one
+// reference list).
+type endpointState struct {
+	failures int
+	retryAt  time.Time
+	err      error // the current failure; nil when the last attempt succeeded
+	at       time.Time
+}
+
+// refresh is the progress of a reference-data refresh: user statuses, then
+// every page of agents, menus and teams.
+type refresh struct {
+	active      bool
+	urgent      bool // started by unknown ids or at start: goes before SLA
+	step        int  // index into refSteps
+	page        int
+	firstID     ID // first id of the previous page, to stop on a repeating page
+	seen        map[ID]bool
+	again       bool     // unknown ids arrived during the refresh
+	pending     []string // the ids that started or re-requested it
+	triggered   map[string]bool
+	nextPeriod  time.Time
+	initialDone bool
+}
+
+var refSteps = [...]string{"user_statuses", "agents", "menus", "teams"}
+
+const (
+	epAgentsStatus = "agents/current_status"
+	epMenusStatus  = "menus/current_status"
+)
+
+// task is one request the poller may make next.
+type task struct {
+	endpoint string // for the failure record and logs
+	channel  string // menus/sla
+	page     int    // paginated reference lists
+	live     bool
+}
+
+// New returns a poller that reads through client and writes to sink. log may
+// be nil.
+func New(client *Client, sink Sink, cfg Config, log *slog.Logger) *Poller {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{
+		client:    client,
+		sink:      sink,
+		cfg:       cfg,
+		log:       log.With("source", cfg.Source),
+		sched:     NewScheduler(cfg.Interval),
+		board:     newBoard(cfg.Source, cfg.StatusMap),
+		endpoints: map[string]*endpointState{},
+		slaDue:    map[string]time.Time{},
+		ref:       refresh{triggered: map[string]bool{}},
+	}
+}
+
+// Scheduler returns the scheduler that spaces the poller's requests.
+func (p *Poller) Scheduler() *Scheduler { return p.sched }
+
+// Run polls until ctx ends and then returns nil. Source errors never end it:
+// it retries within the request budget and reports them in the state's
+// health.
+func (p *Poller) Run(ctx context.Context) error {
+	p.health = "UJET: connecting"
+	p.put(ctx)
+	p.startRefresh(true)
+	for ctx.Err() == nil {
+		if _, ok, at := p.pick(time.Now()); !ok {
+			sleep(ctx, time.Until(at))
+			continue
+		}
+		if err := p.sched.Wait(ctx); err != nil {
+			break
+		}
+		t, ok, _ := p.pick(time.Now())
+		if !ok { // cannot happen: waiting only makes more tasks ready
+			p.sched.Done()
+			continue
+		}
+		err := p.do(ctx, t)
+		p.sched.Done()
+		if ctx.Err() != nil {
+			break
+		}
+		p.finish(ctx, t, err)
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	d = max(min(d, time.Second), 10*time.Millisecond)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (p *Poller) ep(name string) *endpointState {
+	e, ok := p.endpoints[name]
+	if !ok {
+		e = &endpointState{}
+		p.endpoints[name] = e
+	}
+	return e
+}
+
+func (p *Poller) ready(name string, now time.Time) bool { return !now.Before(p.ep(name).retryAt) }
+
+// pick chooses the next request. Live requests (agents/current_status and
+// menus/current_status, alternating) take every other slot; the slot in
+// between goes to at most one other request — reference data first when it
+// is urgent (at start, unknown ids), then a due SLA, then periodic reference
+// data — or to a live request when nothing else is due. When nothing is
+// ready (every endpoint backing off) it returns false and when to look again.
+func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
+	if !p.ref.active && !now.Before(p.ref.nextPeriod) && p.ref.initialDone {
+		p.startRefresh(false)
+	}
+	var live []task
+	for i := range 2 {
+		n := (p.nextLive + i) % 2
+		name := [2]string{epAgentsStatus, epMenusStatus}[n]
+		if p.ready(name, now) {
+			live = append(live, task{endpoint: name, live: true})
+		}
+	}
+	extra, extraOK := p.pickExtra(now)
+	booting := p.requests < 2 // both live lists first, so the board fills at once
+	switch {
+	case extraOK && (p.lastLive || len(live) == 0) && !(booting && len(live) > 0):
+		return extra, true, time.Time{}
+	case len(live) > 0:
+		return live[0], true, time.Time{}
+	}
+	// Nothing ready: look again when the first back-off or due time passes.
+	at := now.Add(time.Second)
+	for _, e := range p.endpoints {
+		if e.retryAt.After(now) && e.retryAt.Before(at) {
+			at = e.retryAt
+		}
+	}
+	return task{}, false, at
+}
+
+func (p *Poller) pickExtra(now time.Time) (task, bool) {
+	var ref task
+	refOK := false
+	if p.ref.active {
+		ref = task{endpoint: refSteps[p.ref.step], page: p.ref.page}
+		refOK = p.ready(ref.endpoint, now)
+	}
+	if refOK && p.ref.urgent {
+		return ref, true
+	}
+	for _, ch := range []string{"call", "chat"} {
+		name := "menus/sla " + ch
+		if !now.Before(p.slaDue[ch]) && p.ready(name, now) {
+			return task{endpoint: name, channel: ch}, true
+		}
+	}
+	return ref, refOK
+}
+
+// do makes the request of t and applies its answer.
+func (p *Poller) do(ctx context.Context, t task) error {
+	c, b, per := p.client, p.board, p.cfg.PerPage
+	switch t.endpoint {
+	case epAgentsStatus:
+		list, err := c.AgentsCurrentStatus(ctx)
+		if err != nil {
+			return err
+		}
+		b.setLiveAgents(list, p.cfg.Now())
+	case epMenusStatus:
+		list, err := c.MenusCurrentStatus(ctx)
+		if err != nil {
+			return err
+		}
+		b.setLiveMenus(list, p.cfg.Now())
+	case "user_statuses":
+		list, err := c.UserStatuses(ctx)
+		if err != nil {
+			return err
+		}
+		b.setStatuses(list)
+		p.nextRefStep()
+	case "agents":
+		list, err := c.Agents(ctx, t.page, per)
+		if err != nil {
+			return err
+		}
+		b.setAgentsPage(list)
+		if p.refPageDone(ids(list, func(a AgentInfo) ID { return a.ID }), len(list) < per) {
+			b.keepAgents(p.ref.seen)
+			p.nextRefStep()
+		}
+	case "menus":
+		list, err := c.Menus(ctx, t.page, per)
+		if err != nil {
+			return err
+		}
+		b.setMenusPage(list)
+		if p.refPageDone(ids(list, func(m Menu) ID { return m.ID }), len(list) < per) {
+			b.keepMenus(p.ref.seen)
+			p.nextRefStep()
+		}
+	case "teams":
+		list, err := c.Teams(ctx, t.page, per)
+		var se *StatusError
+		if errors.As(err, &se) && se.Code == 404 {
+			// A tenant without the teams list: agents carry team names anyway.
+			p.nextRefStep()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b.setTeamsPage(list)
+		if p.refPageDone(ids(list, func(t Team) ID { return t.ID }), len(list) < per) {
+			b.keepTeams(p.ref.seen)
+			p.nextRefStep()
+		}
+	default: // menus/sla call|chat
+		list, err := c.MenusSLA(ctx, t.channel, p.cfg.SLAMinutes)
+		if err != nil {
+			return err
+		}
+		b.setSLA(t.channel, list)
+		p.slaDue[t.channel] = time.Now().Add(p.cfg.SLAEvery)
+	}
+	return nil
+}
+
+func ids[T any](list []T, id func(T) ID) []ID {
+	out := make([]ID, len(list))
+	for i, v := range list {
+		out[i] = id(v)
+	}
+	return out
+}
+
+// refPageDone records a page of the current reference list and reports
+// whether it was the last: shorter than a page, empty, the same as the
+// previous page (a server that ignores page), or too many pages.
+func (p *Poller) refPageDone(pageIDs []ID, short bool) bool {
+	if len(pageIDs) > 0 && p.ref.page > 1 && pageIDs[0] == p.ref.firstID {
+		return true
+	}
+	for _, id := range pageIDs {
+		p.ref.seen[id] = true
+	}
+	if short || len(pageIDs) == 0 || p.ref.page >= maxPages {
+		return true
+	}
+	p.ref.firstID = pageIDs[0]
+	p.ref.page++
+	return false
+}
+
+func (p *Poller) startRefresh(urgent bool) {
+	if !urgent {
+		clear(p.ref.triggered) // ids still unknown may trigger again
+		p.board.forgetSeenQueues()
+	}
+	p.ref.active, p.ref.urgent, p.ref.step = true, urgent, 0
+	p.ref.page, p.ref.firstID, p.ref.seen, p.ref.again = 1, "", map[ID]bool{}, false
+}
+
+func (p *Poller) nextRefStep() {
+	p.ref.step++
+	p.ref.page, p.ref.firstID, p.ref.seen = 1, "", map[ID]bool{}
+	if p.ref.step < len(refSteps) {
+		return
+	}
+	p.ref.active = false
+	p.ref.initialDone = true
+	p.ref.nextPeriod = time.Now().Add(p.cfg.ReferenceEvery)
+	again := false
+	if p.ref.again {
+		for _, k := range p.ref.pending {
+			if !p.board.known(k) {
+				again = true
+				break
+			}
+		}
+	}
+	p.ref.pending = nil
+	if again {
+		p.startRefresh(true)
+	}
+}
+
+// noteUnknown starts a reference refresh for ids in live data that reference
+// data lacks. Each id triggers once per periodic refresh, so an id the
+// reference lists never contain cannot keep the budget busy.
+func (p *Poller) noteUnknown() {
+	var fresh []string
+	for _, k := range p.board.unknownIDs() {
+		if !p.ref.triggered[k] {
+			p.ref.triggered[k] = true
+			fresh = append(fresh, k)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	p.log.Info("UJET: unknown ids in live data, refreshing reference data", "ids", truncateList(fresh, 5), "count", len(fresh))
+	p.ref.pending = append(p.ref.pending, fresh...)
+	if !p.ref.active {
+		p.startRefresh(true)
+		return
+	}
+	p.ref.urgent, p.ref.again = true, true
+}
+
+func truncateList(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], "…")
+}
+
+// finish records the outcome of t, updates health and writes the state.
+func (p *Poller) finish(ctx context.Context, t task, err error) {
+	now := time.Now()
+	e := p.ep(t.endpoint)
+	p.requests++
+	if t.live {
+		p.lastLive = true
+		if t.endpoint == epAgentsStatus {
+			p.nextLive = 1
+		} else {
+			p.nextLive = 0
+		}
+	} else {
+		p.lastLive = false
+	}
+	if err != nil {
+		e.failures++
+		e.err, e.at = err, now
+		back := min(p.cfg.Interval<<min(e.failures-1, 10), maxBackoff)
+		var se *StatusError
+		if errors.As(err, &se) && se.Code == 429 {
+			ra := se.RetryAfter
+			if ra <= 0 {
+				ra = 2 * p.cfg.Interval
+			}
+			p.sched.PauseUntil(now.Add(ra))
+			back = max(back, ra)
+		}
+		e.retryAt = now.Add(back)
+		p.setHealth()
+		p.put(ctx)
+		return
+	}
+	e.failures, e.err, e.retryAt = 0, nil, time.Time{}
+	if t.live {
+		i := 0
+		if t.endpoint == epMenusStatus {
+			i = 1
+		}
+		p.liveOK[i] = p.cfg.Now()
+		p.noteUnknown()
+	}
+	p.setHealth()
+	p.put(ctx)
+}
+
+// setHealth derives the health message from the failing endpoints and logs
+// once per change.
+func (p *Poller) setHealth() {
+	var worst *endpointState
+	var worstName string
+	for name, e := range p.endpoints {
+		if e.err != nil && (worst == nil || e.at.After(worst.at)) {
+			worst, worstName = e, name
+		}
+	}
+	msg := ""
+	switch {
+	case worst != nil:
+		msg = healthMessage(worst.err)
+	case p.liveOK[0].IsZero() || p.liveOK[1].IsZero():
+		msg = "UJET: connecting"
+	}
+	if msg == p.health {
+		return
+	}
+	prev := p.health
+	p.health = msg
+	switch {
+	case worst != nil:
+		p.log.Warn("UJET: "+trimPrefix(msg), "endpoint", worstName, "error", redact(worst.err.Error(), p.client.secrets...))
+	case prev != "":
+		p.log.Info("UJET: data is current again")
+	}
+}
+
+func trimPrefix(s string) string {
+	if len(s) > 6 && s[:6] == "UJET: " {
+		return s[6:]
+	}
+	return s
+}
+
+// state is the SourceState the poller has now.
+func (p *Poller) state() model.SourceState {
+	st := model.SourceState{
+		Health: model.Health{Source: p.cfg.Source, Kind: "ujet", OK: p.health == "", Error: p.health},
+		Agents: []model.Agent{},
+		Queues: []model.Queue{},
+	}
+	a, m := p.liveOK[0], p.liveOK[1]
+	switch {
+	case a.IsZero():
+		st.UpdatedAt = m
+	case m.IsZero() || a.Before(m):
+		st.UpdatedAt = a
+	default:
+		st.UpdatedAt = m
+	}
+	if p.board.haveAgents {
+		st.Agents = p.board.agentsModel()
+	}
+	if p.board.haveMenus {
+		st.Queues = p.board.queuesModel()
+	}
+	return st
+}
+
+// put writes the state when it differs from the last one written.
+func (p *Poller) put(ctx context.Context) {
+	st := p.state()
+	if p.havePut && reflect.DeepEqual(st, p.lastPut) {
+		return
+	}
+	if _, err := p.sink.Put(ctx, st); err != nil {
+		if ctx.Err() == nil && !p.putFailing {
+			p.log.Error("UJET: cannot store state", "error", err)
+		}
+		p.putFailing = true
+		return
+	}
+	if p.putFailing {
+		p.log.Info("UJET: storing state works again")
+	}
+	p.putFailing = false
+	p.lastPut, p.havePut = st, true
+}
