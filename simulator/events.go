@@ -205,6 +205,9 @@ func (c *Center) logout(a *agent) {
 
 func (c *Center) scheduleAux(a *agent) {
 	a.auxGen++
+	if c.opt.Quiet {
+		return
+	}
 	c.schedule(event{kind: evAuxDue, idx: a.idx(c), gen: a.auxGen}, c.rng.ExpFloat64()*auxEvery)
 }
 
@@ -331,7 +334,7 @@ func (c *Center) offer(a *agent, qi int) {
 	ct := q.waiting[0]
 	q.waiting = q.waiting[1:]
 	c.changed = true
-	if c.rng.Float64() < missChance {
+	if !c.opt.Quiet && c.rng.Float64() < missChance {
 		q.waiting = append([]*contact{ct}, q.waiting...)
 		c.setStatus(a, StatusMissedCall)
 		c.schedule(event{kind: evAvailable, idx: a.idx(c), gen: a.gen}, 15+c.rng.ExpFloat64()*20)

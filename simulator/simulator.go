@@ -36,6 +36,11 @@ type Options struct {
 	// Default 15 minutes; negative means none (all agents Available or
 	// Offline, queues empty, no history).
 	WarmUp time.Duration
+	// Quiet turns off spontaneous traffic: no arrivals, breaks, logins or
+	// logouts. Contacts added with Enqueue are still answered, held and
+	// wrapped up, and forced statuses still end. For tests that need
+	// exact states.
+	Quiet bool
 }
 
 // Defaults.
@@ -223,10 +228,12 @@ func (c *Center) build() {
 	c.linkQueues()
 
 	for i := range c.queues {
-		c.scheduleArrival(i)
+		if !c.opt.Quiet {
+			c.scheduleArrival(i)
+		}
 	}
 	for _, a := range c.agents {
-		if r.Float64() < 0.1 {
+		if !c.opt.Quiet && r.Float64() < 0.1 {
 			c.setStatus(a, StatusOffline)
 			c.schedule(event{kind: evLogin, idx: a.idx(c), gen: a.gen}, 60+r.ExpFloat64()*600)
 			continue
