@@ -1,0 +1,54 @@
+// Package signalr subscribes to Clarity Connect gold data (Connect Web API v2)
+// and keeps a normalized copy of its agents and queues in a Sink.
+//
+// # Client
+//
+// The API root is {URL}/webapi/api (a URL already ending in /webapi/api is
+// accepted too). GET /info is read once for the log. Authentication follows
+// the API document: a request without a token gets a 401 whose
+// WWW-Authenticate header names the Connect Authentication Service's token
+// endpoint (`https://host/webauth/token,grant_type="urn:connect.auth:windows"`);
+// the subscriber POSTs grant_type=urn:connect.auth:windows and client_id there,
+// authenticating with the configured user (DOMAIN\user is split) over
+// NTLM/Negotiate. A bearer token given in the configuration is used instead
+// until it expires or is rejected. Tokens are renewed when three quarters of
+// their lifetime (the JWT's exp, read without verifying) have passed and after
+// any 401, which is retried once. GET /v2/profile/mbu names agents, queues,
+// teams, groups and business units. Tokens and passwords never reach a log
+// line or an error.
+//
+// # Hub contract
+//
+// The API document leaves the SignalR side open; these are the defaults, each
+// a Config setting:
+//
+//   - The hub is at {URL}/webapi/hubs/gold (Config.HubPath), JSON protocol
+//     over WebSockets, negotiated with the bearer token in the Authorization
+//     header.
+//   - Client methods (Config.Methods): agentUpdate, queueUpdate,
+//     agentAggregateUpdate, agentGroupUpdate, queueAggregateUpdate,
+//     queueGroupUpdate and alert, each called with one Realtime Data Response
+//     object or an array of them.
+//   - Subscriptions: POST /v2/subscriptions/agents?agentIds=… and
+//     /v2/subscriptions/queues?queueIds=… (teamIds, groupIds, businessUnitIds
+//     when configured; every agent and queue of the MBU structure by default),
+//     through the batch endpoint POST /v2/ when there are several, with the
+//     SignalR connection id and the status, session and metric properties the
+//     wall shows. The create response carries the subscription id
+//     ({"subscriptionId": "…"}); DELETE /v2/subscriptions/{id} removes it on
+//     shutdown and when a connection is replaced.
+//   - The first message for an entity after subscribing is a full copy; later
+//     ones are diffs carrying only what changed (see State for the merge
+//     rules: null removes a field, removedSessions removes sessions).
+//   - Queue metrics read: queuedCount, answeredCount, abandonedCount and
+//     serviceLevel (percent); agent status fields: agentStatus,
+//     reasonCodeName, startTime, isSuspended; session fields: sessionStatus,
+//     startTimeStamp or queuedMs, isOnHold, holdStartTime.
+//
+// After every new connection (reconnect or token renewal) the subscriber
+// subscribes again and resynchronises from fresh full copies: nothing from the
+// old connection survives unless re-sent. A renewal opens the new connection
+// before closing the old one, so the wall keeps updating; a lost connection
+// marks the source not OK ("Connect: reconnecting") while the last data stays.
+// Frames are merged in the order the hub sent them.
+package signalr
