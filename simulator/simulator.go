@@ -196,8 +196,8 @@ func (c *Center) build() {
 		}
 		c.menus = append(c.menus, m)
 	}
-	// One agent of each English team is also assigned directly to the web
-	// queue of the same topic, as supervisors often are.
+	// A few cross-trained agents are also assigned directly to another
+	// team's menu, so agent_assignments are not empty.
 	direct := map[int]int{} // agent index -> menu id
 	for i, a := range c.agents {
 		if len(direct) >= 3 {

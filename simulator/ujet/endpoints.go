@@ -46,15 +46,22 @@ func commType(ch string) string {
 func route(endpoint string, q url.Values, t simulator.Truth) (int, any) {
 	switch endpoint {
 	case "agents":
-		return http.StatusOK, paginate(agents(t), q)
+		all := filter(agents(t), func(a agentJSON) bool {
+			return matches(q, "id[]", a.ID) && matches(q, "status_id[]", a.Status.ID) && matches(q, "online[]", a.Online)
+		})
+		return http.StatusOK, paginate(all, q)
 	case "agents/current_status":
 		return http.StatusOK, currentStatus(t)
 	case "user_statuses":
 		return http.StatusOK, userStatuses(t)
 	case "teams":
-		return http.StatusOK, paginate(teams(t), q)
+		all := filter(teams(t), func(tm teamJSON) bool { return matches(q, "id[]", tm.ID) })
+		return http.StatusOK, paginate(all, q)
 	case "menus":
-		return http.StatusOK, paginate(menus(t), q)
+		all := filter(menus(t), func(m menuJSON) bool {
+			return matches(q, "id[]", m.ID) && matches(q, "menu_type[]", m.MenuType)
+		})
+		return http.StatusOK, paginate(all, q)
 	case "menus/current_status":
 		return http.StatusOK, menusCurrentStatus(t)
 	case "menus/sla", "menus/sla_by_queue_groups":
@@ -68,6 +75,33 @@ func route(endpoint string, q url.Values, t simulator.Truth) (int, any) {
 		return http.StatusOK, groupSLA(t, channel, minutes)
 	}
 	return http.StatusNotFound, errorJSON{Error: "Not Found"}
+}
+
+// filter returns the elements of all for which keep is true.
+func filter[T any](all []T, keep func(T) bool) []T {
+	out := make([]T, 0, len(all))
+	for _, v := range all {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// matches reports whether v is among the values of the array parameter
+// key (e.g. id[]=1&id[]=2), or the parameter is absent.
+func matches(q url.Values, key string, v any) bool {
+	want, ok := q[key]
+	if !ok {
+		return true
+	}
+	s := fmt.Sprint(v)
+	for _, w := range want {
+		if w == s {
+			return true
+		}
+	}
+	return false
 }
 
 // paginate returns page `page` of `per` records of all. Missing or invalid

@@ -14,6 +14,9 @@
 //     DefaultPer (25); per is capped at MaxPer (100); missing, non-numeric or
 //     non-positive values take the defaults; a page past the end is [].
 //     Records are in ascending id order (menus in tree order).
+//     Filters: agents take id[], status_id[] and online[] (true/false);
+//     teams take id[]; menus take id[] and menu_type[]. Other documented
+//     filters and sorting are ignored.
 //     agents/current_status, user_statuses, menus/current_status and the SLA
 //     endpoints are not paginated and ignore page and per.
 //   - agents/current_status lists logged-in agents only (Offline agents are

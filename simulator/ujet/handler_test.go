@@ -795,3 +795,28 @@ func TestMountedUnderAMux(t *testing.T) {
 		t.Errorf("mounted under a mux: %d", r.status)
 	}
 }
+
+func TestListFilters(t *testing.T) {
+	f := newFixture(t, simulator.Options{Seed: 2}, Options{})
+	tr := f.center.Truth()
+	if err := f.center.SetAgentStatus(tr.Agents[1].ID, "Offline"); err != nil {
+		t.Fatal(err)
+	}
+	got := decodeStrict[[]docAgent](t, f.get(t, fmt.Sprintf("/manager/api/v1/agents?id[]=%d&id[]=%d&id[]=99999", tr.Agents[3].ID, tr.Agents[1].ID), true))
+	if len(got) != 2 || got[0].ID != tr.Agents[1].ID || got[1].ID != tr.Agents[3].ID {
+		t.Errorf("id[] filter gave %d agents", len(got))
+	}
+	offline := decodeStrict[[]docAgent](t, f.get(t, "/manager/api/v1/agents?online[]=false&per=100", true))
+	if len(offline) == 0 {
+		t.Error("online[]=false returned nobody, though an agent is logged out")
+	}
+	for _, a := range offline {
+		if a.Online {
+			t.Errorf("online[]=false returned online agent %d", a.ID)
+		}
+	}
+	menus := decodeStrict[[]docMenu](t, f.get(t, "/manager/api/v1/menus?menu_type[]=web_menu", true))
+	if len(menus) != 4 {
+		t.Errorf("menu_type[]=web_menu gave %d menus, want 4", len(menus))
+	}
+}
