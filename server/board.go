@@ -37,10 +37,10 @@ func defaultBoards() []board {
 // agentAreaH pixels and a card looks best at about cardW × cardH.
 const (
 	maxQueueRows = 14
-	agentAreaW   = 1120
-	agentAreaH   = 720
-	cardW        = 250
-	cardH        = 88
+	agentAreaW   = 1220
+	agentAreaH   = 740
+	cardW        = 300
+	cardH        = 72
 	maxAgentCols = 12
 )
 

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/wallboard/wallboard/model"
+)
+
+// Browser tests drive Debian's chromium headless against a real server on
+// loopback. Outside CI they skip when chromium is missing; with CI set they fail.
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium not found (CI is set: browser tests must run; apt-get install chromium)")
+	}
+	t.Skip("chromium not found; install Debian's chromium to run browser tests")
+	return ""
+}
+
+// browser starts a headless chromium for the test and returns a tab context.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1920, 1080),
+	))
+	t.Cleanup(cancel)
+	ctx, cancel2 := context.WithTimeout(ctx, 45*time.Second)
+	t.Cleanup(cancel2)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// liveServer is a Server on a fixed loopback port that can be stopped and
+// started again on the same port, as a deploy or crash does.
+type liveServer struct {
+	t     *testing.T
+	addr  string
+	store *flakyStore
+	srv   *http.Server
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+func startLive(t *testing.T, addr string, store *flakyStore, o Options) *liveServer {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if ln, err = net.Listen("tcp", addr); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	o.Store = store
+	if o.Version == "" {
+		o.Version = "browser-test"
+	}
+	s := New(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	ls := &liveServer{t: t, addr: ln.Addr().String(), store: store, srv: &http.Server{Handler: s.Handler()}, stop: cancel}
+	ls.wg.Go(func() {
+		if err := ls.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	ls.wg.Go(func() {
+		if err := s.Run(ctx); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	t.Cleanup(ls.close)
+	return ls
+}
+
+func (ls *liveServer) close() {
+	ls.stop()
+	ls.srv.Close()
+	ls.wg.Wait()
+}
+
+func (ls *liveServer) url(p string) string { return "http://" + ls.addr + p }
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits until js is truthy.
+func waitJS(t *testing.T, ctx context.Context, js string, timeout time.Duration) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout))); err != nil {
+		t.Fatalf("waiting for %s: %v", js, err)
+	}
+}
+
+const callsTile = `document.querySelector('#t-calls .tile-value').textContent`
+
+func openWall(t *testing.T, ctx context.Context, ls *liveServer) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(ls.url("/boards/all"))); err != nil {
+		t.Fatalf("navigate: %v", err)
+	}
+	// Connected: the indicator says open once the socket is up.
+	waitJS(t, ctx, `document.getElementById('wb-conn').dataset.state === 'open'`, 10*time.Second)
+	eval[bool](t, ctx, `window.__wbLoaded = true; window.__wbMsgs = 0; document.addEventListener('htmx:wsAfterMessage', () => window.__wbMsgs++); true`)
+}
+
+func TestBrowserWallUpdatesLive(t *testing.T) {
+	ctx := browser(t)
+	now := time.Now()
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
+	st := fixture(now, 12, 6)
+	mustPut(t, ls.store, st)
+	openWall(t, ctx, ls)
+	if got := eval[string](t, ctx, callsTile); got != "2" {
+		t.Fatalf("calls tile = %q, want 2", got)
+	}
+
+	st.Queues[0].Waiting = 17 // call queue: 17 + 2
+	st.Agents[0].Name = "Zoë Updated"
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, callsTile+` === '19'`, 5*time.Second)
+	waitJS(t, ctx, `[...document.querySelectorAll('.a-name')].some(e => e.textContent === 'Zoë Updated')`, 5*time.Second)
+	if !eval[bool](t, ctx, `window.__wbLoaded === true`) {
+		t.Fatal("the page reloaded")
+	}
+}
+
+func TestBrowserTimersTickWithoutServerTraffic(t *testing.T) {
+	ctx := browser(t)
+	// The server's clock is 37 minutes behind the browser's: the wall must
+	// count from server timestamps corrected by the offset.
+	skew := -37 * time.Minute
+	serverNow := func() time.Time { return time.Now().Add(skew) }
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Now: serverNow})
+	st := fixture(serverNow(), 3, 2)
+	st.Agents[0].Since = ptr(serverNow().Add(-90 * time.Second))
+	mustPut(t, ls.store, st)
+	openWall(t, ctx, ls)
+
+	since := st.Agents[0].Since.UnixMilli()
+	read := `[Date.now(), document.querySelector('[data-since="` + strconv.FormatInt(since, 10) + `"].a-time').textContent]`
+	type reading struct {
+		browserNow int64
+		text       string
+	}
+	sample := func() reading {
+		v := eval[[]any](t, ctx, read)
+		return reading{int64(v[0].(float64)), v[1].(string)}
+	}
+	// What the wall should show at a browser time: server time (browser
+	// time + skew) minus the timestamp, within a second of tick granularity
+	// and scheduling on a busy machine.
+	check := func(r reading) int {
+		got := parseClock(t, r.text)
+		want := float64(r.browserNow+skew.Milliseconds()-since) / 1000
+		if float64(got) < want-1.5 || float64(got) > want+0.5 {
+			t.Errorf("time in status %s at browser time %d, want about %.1fs", r.text, r.browserNow, want)
+		}
+		return got
+	}
+	first := sample()
+	a := check(first)
+	time.Sleep(2200 * time.Millisecond)
+	second := sample()
+	b := check(second)
+	if b <= a {
+		t.Errorf("time in status did not tick: %s → %s", first.text, second.text)
+	}
+	if n := eval[int](t, ctx, `window.__wbMsgs`); n != 0 {
+		t.Errorf("%d websocket messages while ticking, want 0", n)
+	}
+	// The header clock shows the server's time.
+	clock := eval[string](t, ctx, `document.querySelector('[data-clock]').textContent`)
+	if want := serverNow().Format("15:04"); clock[:5] != want {
+		t.Errorf("wall clock %s, want %s…", clock, want)
+	}
+}
+
+func parseClock(t *testing.T, s string) int {
+	t.Helper()
+	m := regexp.MustCompile(`^(?:(\d+):)?(\d+):(\d\d)$`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("not a duration: %q", s)
+	}
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	se, _ := strconv.Atoi(m[3])
+	return h*3600 + mi*60 + se
+}
+
+func TestBrowserWallRecoversAfterServerRestart(t *testing.T) {
+	ctx := browser(t)
+	now := time.Now()
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
+	st := fixture(now, 8, 4)
+	mustPut(t, ls.store, st)
+	openWall(t, ctx, ls)
+	if got := eval[string](t, ctx, callsTile); got != "2" {
+		t.Fatalf("calls tile = %q", got)
+	}
+
+	addr := ls.addr
+	ls.close()
+	waitJS(t, ctx, `document.getElementById('wb-conn').dataset.state !== 'open'`, 5*time.Second)
+	time.Sleep(1500 * time.Millisecond) // down for a while: reconnects fail
+
+	st2 := newFlakyStore()
+	st.Queues[0].Waiting = 30
+	mustPut(t, st2, st)
+	startLive(t, addr, st2, Options{})
+	waitJS(t, ctx, callsTile+` === '32'`, 15*time.Second)
+	if !eval[bool](t, ctx, `window.__wbLoaded === true`) {
+		t.Fatal("the page reloaded instead of resyncing")
+	}
+	waitJS(t, ctx, `document.getElementById('wb-conn').dataset.state === 'open'`, 5*time.Second)
+}
+
+func TestBrowserScreenshotFitsFullHD(t *testing.T) {
+	ctx := browser(t)
+	now := time.Now()
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Demo: true})
+	st := fixture(now, 40, 12)
+	mustPut(t, ls.store, st)
+	connect := model.SourceState{Health: model.Health{Source: "connect", Kind: "connect", UpdatedAt: now.Add(-75 * time.Second), Error: "signalr: connection reset by peer"}}
+	mustPut(t, ls.store, connect)
+	openWall(t, ctx, ls)
+	time.Sleep(300 * time.Millisecond) // one tick
+
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "testdata", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wall-1920x1080.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type size struct{ SH, SW, IH, IW int }
+	s := eval[size](t, ctx, `({SH: document.documentElement.scrollHeight, SW: document.documentElement.scrollWidth, IH: innerHeight, IW: innerWidth})`)
+	if s.IW != 1920 || s.IH != 1080 {
+		t.Errorf("viewport %dx%d", s.IW, s.IH)
+	}
+	if s.SH > s.IH || s.SW > s.IW {
+		t.Errorf("scrollbars: content %dx%d in a %dx%d window", s.SW, s.SH, s.IW, s.IH)
+	}
+	// Every agent card is inside the window.
+	if n := eval[int](t, ctx, `[...document.querySelectorAll('.agent')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth && r.height > 40 }).length`); n != 40 {
+		t.Errorf("%d of 40 agent cards fully visible", n)
+	}
+}
