@@ -200,7 +200,7 @@ func (c *Center) logout(a *agent) {
 	a.pendingAux = false
 	a.auxGen++
 	c.setStatus(a, StatusOffline)
-	c.schedule(event{kind: evLogin, idx: a.idx(c), gen: a.gen}, 300+c.rng.ExpFloat64()*900)
+	c.schedule(event{kind: evLogin, idx: a.idx(), gen: a.gen}, 300+c.rng.ExpFloat64()*900)
 }
 
 func (c *Center) scheduleAux(a *agent) {
@@ -208,7 +208,7 @@ func (c *Center) scheduleAux(a *agent) {
 	if c.opt.Quiet {
 		return
 	}
-	c.schedule(event{kind: evAuxDue, idx: a.idx(c), gen: a.auxGen}, c.rng.ExpFloat64()*auxEvery)
+	c.schedule(event{kind: evAuxDue, idx: a.idx(), gen: a.auxGen}, c.rng.ExpFloat64()*auxEvery)
 }
 
 // auxDue fires when an agent wants a break (or to log out): at once when
@@ -261,7 +261,7 @@ func (c *Center) takeAux(a *agent) {
 	for i, ch := range choices {
 		if x -= ch.weight; x < 0 || i == len(choices)-1 {
 			c.setStatus(a, ch.status)
-			c.schedule(event{kind: evAvailable, idx: a.idx(c), gen: a.gen}, ch.min+c.rng.ExpFloat64()*ch.expMea)
+			c.schedule(event{kind: evAvailable, idx: a.idx(), gen: a.gen}, ch.min+c.rng.ExpFloat64()*ch.expMea)
 			return
 		}
 	}
@@ -337,7 +337,7 @@ func (c *Center) offer(a *agent, qi int) {
 	if !c.opt.Quiet && c.rng.Float64() < missChance {
 		q.waiting = append([]*contact{ct}, q.waiting...)
 		c.setStatus(a, StatusMissedCall)
-		c.schedule(event{kind: evAvailable, idx: a.idx(c), gen: a.gen}, 15+c.rng.ExpFloat64()*20)
+		c.schedule(event{kind: evAvailable, idx: a.idx(), gen: a.gen}, 15+c.rng.ExpFloat64()*20)
 		return
 	}
 	c.record(ct, true)
@@ -345,7 +345,7 @@ func (c *Center) offer(a *agent, qi int) {
 	if q.Channel == "chat" {
 		a.ChatCount++
 		c.setStatus(a, StatusInChat)
-		c.schedule(event{kind: evContactEnd, idx: a.idx(c), gen: a.gen}, chatSeconds(c))
+		c.schedule(event{kind: evContactEnd, idx: a.idx(), gen: a.gen}, chatSeconds(c))
 		return
 	}
 	a.CallCount++
@@ -354,23 +354,23 @@ func (c *Center) offer(a *agent, qi int) {
 	if c.rng.Float64() < holdChance {
 		at := talk * (0.2 + 0.4*c.rng.Float64())
 		a.remaining = talk - at
-		c.schedule(event{kind: evHoldStart, idx: a.idx(c), gen: a.gen}, at)
+		c.schedule(event{kind: evHoldStart, idx: a.idx(), gen: a.gen}, at)
 		return
 	}
-	c.schedule(event{kind: evContactEnd, idx: a.idx(c), gen: a.gen}, talk)
+	c.schedule(event{kind: evContactEnd, idx: a.idx(), gen: a.gen}, talk)
 }
 
 func (c *Center) holdStart(a *agent) {
 	now := c.now
 	a.OnHold, a.HoldSince = true, &now
 	c.changed = true
-	c.schedule(event{kind: evHoldEnd, idx: a.idx(c), gen: a.gen}, 15+c.rng.ExpFloat64()*45)
+	c.schedule(event{kind: evHoldEnd, idx: a.idx(), gen: a.gen}, 15+c.rng.ExpFloat64()*45)
 }
 
 func (c *Center) holdEnd(a *agent) {
 	a.OnHold, a.HoldSince = false, nil
 	c.changed = true
-	c.schedule(event{kind: evContactEnd, idx: a.idx(c), gen: a.gen}, a.remaining)
+	c.schedule(event{kind: evContactEnd, idx: a.idx(), gen: a.gen}, a.remaining)
 }
 
 func (c *Center) contactEnd(a *agent) {
@@ -381,7 +381,7 @@ func (c *Center) contactEnd(a *agent) {
 	if chat {
 		wrap = 10 + c.rng.ExpFloat64()*20
 	}
-	c.schedule(event{kind: evAvailable, idx: a.idx(c), gen: a.gen}, wrap)
+	c.schedule(event{kind: evAvailable, idx: a.idx(), gen: a.gen}, wrap)
 }
 
 // force puts agent a into status sid now (test hook).
@@ -400,7 +400,7 @@ func (c *Center) force(a *agent, sid int) {
 		c.scheduleAux(a)
 	}
 	c.setStatus(a, sid)
-	idx := a.idx(c)
+	idx := a.idx()
 	switch sid {
 	case StatusAvailable:
 	case StatusInCall:

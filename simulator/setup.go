@@ -152,8 +152,10 @@ func drawNames(r *rand.Rand, n int) [][2]string {
 	for i := range n {
 		f := firsts[fi[i%len(fi)]]
 		l := lasts[li[i%len(li)]]
-		if i >= len(fi) {
-			l = l + "-" + lasts[li[(i+7)%len(li)]]
+		if k := i / len(fi); k > 0 {
+			// Double-barrelled names keep names unique past the lists'
+			// length (up to len(firsts)*len(lasts) agents).
+			l = l + "-" + lasts[li[(i%len(li)+7*k)%len(li)]]
 		}
 		out[i] = [2]string{f, l}
 	}

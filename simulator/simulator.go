@@ -11,6 +11,19 @@
 // compresses simulated time into wall time: at Speed 10 contacts arrive ten
 // times as often and every call, chat and status lasts a tenth as long, and
 // an SLA window of N minutes covers N/10 wall minutes.
+//
+// The center: DefaultAgents agents (ids from 101) in four teams (ids 31-34),
+// UJET's ten built-in user statuses plus three custom ones (Training,
+// Coaching, Team Meeting), and two menu trees (an IVR "Support" tree and a
+// "Web Help" web tree, whose roots are also the queue groups) with six leaf
+// menus; their queues are leaf × language (en, some es) × channel (call,
+// chat), see the Menu* and Path* constants. Arrivals per queue are Poisson
+// with a rate that swings slowly around its base so queues build and drain;
+// available agents take the oldest waiting contact of the queues they serve,
+// longest-idle agent first; calls are sometimes put on hold; contacts end in
+// wrap-up, then Available; agents take breaks and custom statuses and a few
+// log out and in; waiting contacts abandon after a random patience.
+// Handled contacts are kept for HistoryMinutes simulated minutes.
 package simulator
 
 import (
@@ -198,31 +211,14 @@ func (c *Center) build() {
 	}
 	// A few cross-trained agents are also assigned directly to another
 	// team's menu, so agent_assignments are not empty.
-	direct := map[int]int{} // agent index -> menu id
-	for i, a := range c.agents {
-		if len(direct) >= 3 {
-			break
-		}
-		switch {
-		case a.TeamIDs[0] == TeamBilling && !hasValue(direct, MenuWebTech) && i%10 == 2:
-			direct[i] = MenuWebTech
-		case a.TeamIDs[0] == TeamTechnical && !hasValue(direct, MenuWebBilling) && i%10 == 5:
-			direct[i] = MenuWebBilling
-		case a.TeamIDs[0] == TeamSales && !hasValue(direct, MenuTechnical) && i%10 == 7:
-			direct[i] = MenuTechnical
-		}
-	}
-	for i := range c.agents {
-		mid, ok := direct[i]
-		if !ok {
+	for _, d := range []struct{ agent, menu int }{{2, MenuWebTech}, {5, MenuWebBilling}, {7, MenuTechnical}} {
+		if d.agent >= len(c.agents) {
 			continue
 		}
 		for mi := range c.menus {
-			if c.menus[mi].ID != mid {
-				continue
+			if m := &c.menus[mi]; m.ID == d.menu {
+				m.AgentAssignments = append(m.AgentAssignments, AgentAssignment{Lang: "en", Channel: m.Channels[0], AgentID: c.agents[d.agent].ID})
 			}
-			m := &c.menus[mi]
-			m.AgentAssignments = append(m.AgentAssignments, AgentAssignment{Lang: "en", Channel: m.Channels[0], AgentID: c.agents[i].ID})
 		}
 	}
 	c.linkQueues()
@@ -235,7 +231,7 @@ func (c *Center) build() {
 	for _, a := range c.agents {
 		if !c.opt.Quiet && r.Float64() < 0.1 {
 			c.setStatus(a, StatusOffline)
-			c.schedule(event{kind: evLogin, idx: a.idx(c), gen: a.gen}, 60+r.ExpFloat64()*600)
+			c.schedule(event{kind: evLogin, idx: a.idx(), gen: a.gen}, 60+r.ExpFloat64()*600)
 			continue
 		}
 		c.login(a)
@@ -276,7 +272,7 @@ func (c *Center) linkQueues() {
 	}
 }
 
-func (a *agent) idx(c *Center) int { return a.ID - firstAgentID }
+func (a *agent) idx() int { return a.ID - firstAgentID }
 
 // Advance moves the model forward to wall time now, processing every event
 // up to it. Times not after the current model time are ignored.
@@ -471,15 +467,6 @@ func appendUnique(s []string, v string) []string {
 
 func containsInt(s []int, v int) bool {
 	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func hasValue(m map[int]int, v int) bool {
-	for _, x := range m {
 		if x == v {
 			return true
 		}

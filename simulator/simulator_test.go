@@ -226,6 +226,18 @@ func TestInvariantsOverAnHour(t *testing.T) {
 	}
 }
 
+func TestUniqueNamesForManyAgents(t *testing.T) {
+	tr := New(Options{Seed: 1, Start: testStart, Agents: 400, WarmUp: -1}).Truth()
+	seen := map[string]bool{}
+	for _, a := range tr.Agents {
+		name := a.FirstName + " " + a.LastName
+		if seen[name] {
+			t.Errorf("duplicate name %q", name)
+		}
+		seen[name] = true
+	}
+}
+
 func TestSetup(t *testing.T) {
 	tr := New(Options{Seed: 1, Start: testStart}).Truth()
 	if len(tr.Agents) != DefaultAgents || len(tr.Teams) != 4 {

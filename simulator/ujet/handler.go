@@ -33,7 +33,12 @@
 //     "<b>O'Brien</b> & Co" arrive verbatim.
 //   - Order of checks: rate limit (429), then Basic auth (401), then
 //     injected faults, then routing. Every arrival counts for the rate
-//     limit, rejected ones included, and every request is recorded.
+//     limit, rejected ones included (so a client retrying early never gets
+//     through: leave a margin over RateLimit), and every request is
+//     recorded. Options.Now timestamps arrivals for both.
+//   - Ids: agents 101.., teams 31-34, menus 2001-2013, menu paths 501-513
+//     (the same menu_path_id for every language of a leaf), user statuses
+//     as in the vendor's example plus custom ones 5-7.
 //
 // The handler reads the Center; something else (Center.Run or Advance) must
 // drive it.
