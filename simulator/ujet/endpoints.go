@@ -144,21 +144,19 @@ func statusOf(t simulator.Truth, id int) statusJSON {
 	return statusJSON{ID: s.ID, Name: s.Name, Color: s.Color, WFMID: s.WFMID}
 }
 
-func teamMembers(t simulator.Truth, teamID int) []simulator.Agent {
-	var out []simulator.Agent
+// teamRefs returns each team's reference object, keyed by team id.
+func teamRefs(t simulator.Truth) map[int]teamRefJSON {
+	count := map[int]int{}
 	for _, a := range t.Agents {
 		for _, id := range a.TeamIDs {
-			if id == teamID {
-				out = append(out, a)
-			}
+			count[id]++
 		}
 	}
+	out := make(map[int]teamRefJSON, len(t.Teams))
+	for i, tm := range t.Teams {
+		out[tm.ID] = teamRefJSON{ID: tm.ID, Name: tm.Name, Position: i, AgentsCount: count[tm.ID]}
+	}
 	return out
-}
-
-func teamRef(t simulator.Truth, i int) teamRefJSON {
-	tm := t.Teams[i]
-	return teamRefJSON{ID: tm.ID, Name: tm.Name, Position: i, AgentsCount: len(teamMembers(t, tm.ID))}
 }
 
 func menuRef(m simulator.Menu) menuRefJSON {
@@ -182,36 +180,52 @@ func assignee(a simulator.Agent) assigneeJSON {
 	}
 }
 
-// servedChannels lists the menus and channels agent a takes contacts from,
-// through its teams and direct assignments.
-func servedChannels(t simulator.Truth, a simulator.Agent) []channelJSON {
-	out := []channelJSON{}
-	seen := map[[2]any]bool{}
-	add := func(m simulator.Menu, ch string) {
-		k := [2]any{m.ID, ch}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, channelJSON{ChannelType: channelType(ch), Menu: menuRef(m)})
-		}
-	}
+// channelIndex finds the menus and channels agents take contacts from,
+// through their teams and direct assignments.
+type channelIndex struct {
+	byTeam  map[int][]simulator.Menu // team id -> menus, with the channel in Channels[0]
+	byAgent map[int][]simulator.Menu
+}
+
+func newChannelIndex(t simulator.Truth) channelIndex {
+	x := channelIndex{byTeam: map[int][]simulator.Menu{}, byAgent: map[int][]simulator.Menu{}}
 	for _, m := range t.Menus {
 		for _, ta := range m.TeamAssignments {
-			for _, id := range a.TeamIDs {
-				if id == ta.TeamID {
-					add(m, ta.Channel)
-				}
-			}
+			mm := m
+			mm.Channels = []string{ta.Channel}
+			x.byTeam[ta.TeamID] = append(x.byTeam[ta.TeamID], mm)
 		}
 		for _, aa := range m.AgentAssignments {
-			if aa.AgentID == a.ID {
-				add(m, aa.Channel)
+			mm := m
+			mm.Channels = []string{aa.Channel}
+			x.byAgent[aa.AgentID] = append(x.byAgent[aa.AgentID], mm)
+		}
+	}
+	return x
+}
+
+func (x channelIndex) channels(a simulator.Agent) []channelJSON {
+	out := []channelJSON{}
+	seen := map[[2]any]bool{}
+	add := func(ms []simulator.Menu) {
+		for _, m := range ms {
+			k := [2]any{m.ID, m.Channels[0]}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, channelJSON{ChannelType: channelType(m.Channels[0]), Menu: menuRef(m)})
 			}
 		}
 	}
+	for _, id := range a.TeamIDs {
+		add(x.byTeam[id])
+	}
+	add(x.byAgent[a.ID])
 	return out
 }
 
 func agents(t simulator.Truth) []agentJSON {
+	refs := teamRefs(t)
+	channels := newChannelIndex(t)
 	out := make([]agentJSON, 0, len(t.Agents))
 	for _, a := range t.Agents {
 		j := agentJSON{
@@ -231,13 +245,11 @@ func agents(t simulator.Truth) []agentJSON {
 			LastLoginTime:   ptr(formatTime(a.LastLogin)),
 			StatusUpdatedAt: ptr(formatTime(a.StatusSince)),
 			Teams:           []teamRefJSON{},
-			Channels:        servedChannels(t, a),
+			Channels:        channels.channels(a),
 		}
 		for _, id := range a.TeamIDs {
-			for i, tm := range t.Teams {
-				if tm.ID == id {
-					j.Teams = append(j.Teams, teamRef(t, i))
-				}
+			if r, ok := refs[id]; ok {
+				j.Teams = append(j.Teams, r)
 			}
 		}
 		out = append(out, j)
@@ -277,24 +289,36 @@ func userStatuses(t simulator.Truth) []statusJSON {
 	return out
 }
 
-func team(t simulator.Truth, i int) teamJSON {
-	r := teamRef(t, i)
-	j := teamJSON{ID: r.ID, Name: r.Name, Position: r.Position, AgentsCount: r.AgentsCount, Assignees: []assigneeJSON{}}
-	for _, a := range teamMembers(t, r.ID) {
-		j.Assignees = append(j.Assignees, assignee(a))
+// teamObjects returns each team's full object with its assignees, keyed by
+// team id.
+func teamObjects(t simulator.Truth) map[int]teamJSON {
+	out := map[int]teamJSON{}
+	for id, r := range teamRefs(t) {
+		out[id] = teamJSON{ID: r.ID, Name: r.Name, Position: r.Position, AgentsCount: r.AgentsCount, Assignees: []assigneeJSON{}}
 	}
-	return j
-}
-
-func teams(t simulator.Truth) []teamJSON {
-	out := make([]teamJSON, 0, len(t.Teams))
-	for i := range t.Teams {
-		out = append(out, team(t, i))
+	for _, a := range t.Agents {
+		for _, id := range a.TeamIDs {
+			if tm, ok := out[id]; ok {
+				tm.Assignees = append(tm.Assignees, assignee(a))
+				out[id] = tm
+			}
+		}
 	}
 	return out
 }
 
+func teams(t simulator.Truth) []teamJSON {
+	objs := teamObjects(t)
+	out := make([]teamJSON, 0, len(t.Teams))
+	for _, tm := range t.Teams {
+		out = append(out, objs[tm.ID])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 func menus(t simulator.Truth) []menuJSON {
+	objs := teamObjects(t)
 	out := make([]menuJSON, 0, len(t.Menus))
 	for _, m := range t.Menus {
 		j := menuJSON{menuRefJSON: menuRef(m), AgentAssignments: []agentAssignmentJSON{}, TeamAssignments: []teamAssignmentJSON{}}
@@ -306,12 +330,10 @@ func menus(t simulator.Truth) []menuJSON {
 			}
 		}
 		for _, ta := range m.TeamAssignments {
-			for i, tm := range t.Teams {
-				if tm.ID == ta.TeamID {
-					j.TeamAssignments = append(j.TeamAssignments, teamAssignmentJSON{
-						Lang: ta.Lang, QueueLevel: "primary", ChannelType: channelType(ta.Channel), Team: team(t, i),
-					})
-				}
+			if tm, ok := objs[ta.TeamID]; ok {
+				j.TeamAssignments = append(j.TeamAssignments, teamAssignmentJSON{
+					Lang: ta.Lang, QueueLevel: "primary", ChannelType: channelType(ta.Channel), Team: tm,
+				})
 			}
 		}
 		out = append(out, j)

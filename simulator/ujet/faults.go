@@ -2,6 +2,7 @@ package ujet
 
 import (
 	"encoding/json"
+	"fmt"
 )
 
 // FaultKind is a way a response can go wrong.
@@ -19,6 +20,30 @@ const (
 	FaultExtraFields                        // valid JSON with unknown keys added to every object
 	FaultHTMLOK                             // 200 with an HTML page (a maintenance page) instead of JSON
 )
+
+func (k FaultKind) String() string {
+	switch k {
+	case FaultStatus500:
+		return "500"
+	case FaultUnauthorized:
+		return "401"
+	case FaultTooMany:
+		return "429"
+	case FaultMalformedJSON:
+		return "malformed JSON"
+	case FaultHTML:
+		return "HTML 502"
+	case FaultSlow:
+		return "slow"
+	case FaultNullFields:
+		return "null fields"
+	case FaultExtraFields:
+		return "extra fields"
+	case FaultHTMLOK:
+		return "HTML 200"
+	}
+	return fmt.Sprintf("FaultKind(%d)", int(k))
+}
 
 // Fault makes the next Count requests to Path fail as Kind.
 type Fault struct {

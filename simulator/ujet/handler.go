@@ -28,6 +28,8 @@
 //     (one decimal) of contacts answered within the center's SLA threshold
 //     among those answered or abandoned in the window, null when none were.
 //     Queue groups are the menu trees (queue_group_id is the root menu id).
+//     minutes are simulated minutes: at Speed 20, minutes=15 covers the
+//     last 45 wall seconds.
 //   - Times are UTC with milliseconds, e.g. "2021-05-10T17:45:01.000Z".
 //   - JSON is written without HTML escaping, so names such as
 //     "<b>O'Brien</b> & Co" arrive verbatim.
