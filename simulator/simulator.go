@@ -90,7 +90,6 @@ type agent struct {
 	Agent
 	gen        uint64 // bumped on every status change; stale events are dropped
 	auxGen     uint64
-	serves     []int // queue indexes
 	contact    *contact
 	remaining  float64 // simulated seconds of conversation left after a hold
 	pendingAux bool
@@ -241,10 +240,7 @@ func (c *Center) build() {
 // linkQueues computes which agents serve which queue from the menus' team and
 // agent assignments.
 func (c *Center) linkQueues() {
-	for _, a := range c.agents {
-		a.serves = nil
-	}
-	for qi, q := range c.queues {
+	for _, q := range c.queues {
 		q.agents = nil
 		var m Menu
 		for _, mm := range c.menus {
@@ -266,7 +262,6 @@ func (c *Center) linkQueues() {
 			}
 			if serves {
 				q.agents = append(q.agents, ai)
-				a.serves = append(a.serves, qi)
 			}
 		}
 	}
