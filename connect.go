@@ -1,0 +1,20 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/signalr"
+)
+
+// newConnectSubscriber makes the Clarity Connect subscriber from settings.
+func newConnectSubscriber(c config.Connect, sink signalr.Sink, log *slog.Logger) (*signalr.Subscriber, error) {
+	return signalr.New(signalr.Config{
+		URL:      c.URL,
+		ClientID: c.ClientID,
+		User:     c.User,
+		Password: c.Password,
+		Token:    c.Token,
+		HubPath:  c.HubPath,
+	}, sink, log)
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wallboard/wallboard/cache"
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/leader"
+	"github.com/wallboard/wallboard/poller"
+	"github.com/wallboard/wallboard/server"
+)
+
+// shutdownGrace is how long open requests get to finish on shutdown.
+const shutdownGrace = 5 * time.Second
+
+// runServer serves the wallboard until ctx ends.
+func runServer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(string)) error {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log.Info("starting wallboard", "version", version(), "config", cfg)
+
+	g, ctx := errgroup.WithContext(ctx)
+
+	store, newRole, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	sources := cfg
+	if cfg.Demo() {
+		demo, err := startDemo(ctx, g, cfg, log)
+		if err != nil {
+			return err
+		}
+		sources.UJET = demo.ujet
+		sources.Connect = demo.connect
+	}
+
+	var roles []leader.Role
+	if sources.UJET.Configured() {
+		client, err := poller.NewClient(poller.ClientConfig{
+			BaseURL:   sources.UJET.BaseURL,
+			Subdomain: sources.UJET.Subdomain,
+			Domain:    sources.UJET.Domain,
+			Token:     sources.UJET.Token,
+		})
+		if err != nil {
+			return fmt.Errorf("UJET: %w", err)
+		}
+		p := poller.New(client, store, poller.Config{SLAMinutes: sources.UJET.SLAMinutes}, log)
+		role := newRole("ujet")
+		roles = append(roles, role)
+		g.Go(func() error { return role.Run(ctx, p.Run) })
+	}
+	if sources.Connect.Configured() {
+		sub, err := newConnectSubscriber(sources.Connect, store, log)
+		if err != nil {
+			return fmt.Errorf("Connect: %w", err)
+		}
+		role := newRole("connect")
+		roles = append(roles, role)
+		g.Go(func() error { return role.Run(ctx, sub.Run) })
+	}
+
+	srv := server.New(server.Options{
+		Store:   store,
+		Logger:  log,
+		Version: version(),
+		Status:  func() map[string]any { return leader.Status(roles...) },
+		Demo:    cfg.Demo(),
+	})
+	g.Go(func() error { return srv.Run(ctx) })
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	g.Go(func() error {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	})
+
+	url := "http://" + displayAddr(ln.Addr())
+	if cfg.Demo() {
+		fmt.Fprintf(stdout, "Wallboard demo (simulated data) at %s/boards/all\n", url)
+	} else {
+		fmt.Fprintf(stdout, "Wallboard at %s/boards/all\n", url)
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	err = g.Wait()
+	log.Info("wallboard stopped")
+	return err
+}
+
+// openStore opens the configured store and returns how to make leader roles
+// for it: with Redis, roles are elected among the replicas; in process, this
+// server always leads.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (cache.Store, func(name string) leader.Role, error) {
+	if cfg.Redis.URL == "" {
+		return cache.NewMemory(), func(name string) leader.Role {
+			return leader.NewLocal(name, 0, log)
+		}, nil
+	}
+	r, err := cache.NewRedisRetry(ctx, cache.RedisOptions{URL: cfg.Redis.URL, Prefix: cfg.Redis.Prefix, Logger: log}, 30*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func(name string) leader.Role {
+		return leader.New(r.Client(), r.Prefix()+"leader:"+name, leader.Options{Name: name, Logger: log})
+	}, nil
+}
+
+// version identifies this build: open walls reload when it changes.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
+		}
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	return "dev"
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return s
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" || strings.HasPrefix(host, "[::") {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

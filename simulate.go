@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/simulator"
+	"github.com/wallboard/wallboard/simulator/ujet"
+)
+
+// simulation is a running simulator: one contact center behind both vendor APIs.
+type simulation struct {
+	center *simulator.Center
+	ujet   *ujet.Handler
+	addr   net.Addr
+}
+
+// simOptions configure startSimulation.
+type simOptions struct {
+	addr      string
+	seed      int64
+	speed     float64
+	agents    int
+	subdomain string
+	token     string
+	rateLimit time.Duration
+}
+
+// startSimulation serves the simulated vendor APIs on opts.addr until ctx
+// ends; g owns its goroutines.
+func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, log *slog.Logger) (*simulation, error) {
+	center := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
+	h := ujet.NewHandler(center, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit})
+	mux := http.NewServeMux()
+	mux.Handle(ujet.Prefix, h)
+
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: listen on %s: %w", opts.addr, err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	g.Go(func() error { return center.Run(ctx) })
+	g.Go(func() error {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("simulator: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	})
+	return &simulation{center: center, ujet: h, addr: ln.Addr()}, nil
+}
+
+// demoSources is what the demo's wallboard polls: the simulator on loopback.
+type demoSources struct {
+	ujet    config.UJET
+	connect config.Connect
+}
+
+// startDemo starts the simulator on a free loopback port for the demo.
+func startDemo(ctx context.Context, g *errgroup.Group, cfg config.Config, log *slog.Logger) (demoSources, error) {
+	sim, err := startSimulation(ctx, g, simOptions{
+		addr:      "127.0.0.1:0",
+		seed:      cfg.SimSeed,
+		speed:     cfg.SimSpeed,
+		subdomain: ujet.DefaultSubdomain,
+		token:     ujet.DefaultToken,
+	}, log.With("component", "simulator"))
+	if err != nil {
+		return demoSources{}, err
+	}
+	base := "http://" + sim.addr.String()
+	log.Info("demo: simulated vendor APIs on loopback", "ujet", base+"/manager/api/v1")
+	return demoSources{
+		ujet: config.UJET{
+			BaseURL:    base + "/manager/api/v1",
+			Subdomain:  ujet.DefaultSubdomain,
+			Token:      ujet.DefaultToken,
+			SLAMinutes: cfg.UJET.SLAMinutes,
+		},
+	}, nil
+}
+
+// runSimulate is `wallboard simulate`: only the simulated vendor APIs.
+func runSimulate(ctx context.Context, args []string, _ func(string) string, stdout, stderr io.Writer, ready func(string)) error {
+	fs := flag.NewFlagSet("wallboard simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8081", "address to serve the simulated APIs on")
+	seed := fs.Int64("seed", 1, "seed: the same seed gives the same traffic")
+	speed := fs.Float64("speed", 1, "time scale (2 = twice the traffic)")
+	agents := fs.Int("agents", simulator.DefaultAgents, "number of agents")
+	subdomain := fs.String("subdomain", ujet.DefaultSubdomain, "UJET subdomain (Basic-auth user name) it accepts")
+	token := fs.String("token", ujet.DefaultToken, "UJET API token it accepts")
+	rate := fs.Duration("rate-limit", time.Second, "minimum spacing between UJET requests; faster ones get 429")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes a simulated contact center behind the UJET Manager API (/manager/api/v1).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	g, ctx := errgroup.WithContext(ctx)
+	sim, err := startSimulation(ctx, g, simOptions{addr: *addr, seed: *seed, speed: *speed, agents: *agents,
+		subdomain: *subdomain, token: *token, rateLimit: *rate}, log)
+	if err != nil {
+		return err
+	}
+	base := "http://" + sim.addr.String()
+	fmt.Fprintf(stdout, "Simulated UJET Manager API at %s/manager/api/v1 (user %q).\nPoint a wallboard at it with:\n  WALLBOARD_UJET_BASE_URL=%s/manager/api/v1 WALLBOARD_UJET_SUBDOMAIN=%s WALLBOARD_UJET_TOKEN=%s go run .\n",
+		base, *subdomain, base, *subdomain, *token)
+	if ready != nil {
+		ready(sim.addr.String())
+	}
+	return g.Wait()
+}
