@@ -101,6 +101,7 @@ type Poller struct {
 	havePut    bool
 	putFailing bool
 	requests   int // requests made so far
+	streak     int // failures in a row, any endpoint
 }
 
 // endpointState is the failure record of one endpoint (one SLA channel, one
@@ -447,6 +448,13 @@ func (p *Poller) finish(ctx context.Context, t task, err error) {
 		p.lastLive = false
 	}
 	if err != nil {
+		// Every failure in a row, whatever the endpoint, holds back all
+		// requests a little longer: a server that is down or refuses the
+		// token is not asked at full rate.
+		p.streak++
+		if p.streak >= 2 {
+			p.sched.PauseUntil(now.Add(min(p.cfg.Interval<<min(p.streak-2, 10), maxBackoff)))
+		}
 		e.failures++
 		e.err, e.at = err, now
 		back := min(p.cfg.Interval<<min(e.failures-1, 10), maxBackoff)
@@ -464,6 +472,7 @@ func (p *Poller) finish(ctx context.Context, t task, err error) {
 		p.put(ctx)
 		return
 	}
+	p.streak = 0
 	e.failures, e.err, e.retryAt = 0, nil, time.Time{}
 	if t.live {
 		i := 0
@@ -471,7 +480,9 @@ func (p *Poller) finish(ctx context.Context, t task, err error) {
 			i = 1
 		}
 		p.liveOK[i] = p.cfg.Now()
-		p.noteUnknown()
+		if p.ref.initialDone { // until then the first refresh is on its way
+			p.noteUnknown()
+		}
 	}
 	p.setHealth()
 	p.put(ctx)
@@ -502,6 +513,8 @@ func (p *Poller) setHealth() {
 	switch {
 	case worst != nil:
 		p.log.Warn("UJET: "+trimPrefix(msg), "endpoint", worstName, "error", redact(worst.err.Error(), p.client.secrets...))
+	case prev == "UJET: connecting":
+		p.log.Info("UJET: connected")
 	case prev != "":
 		p.log.Info("UJET: data is current again")
 	}
