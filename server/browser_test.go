@@ -157,6 +157,9 @@ func TestBrowserWallUpdatesLive(t *testing.T) {
 		t.Fatalf("calls tile = %q, want 2", got)
 	}
 
+	// Morphing keeps the DOM nodes of what did not change.
+	eval[bool](t, ctx, `window.__card = document.getElementById('a-ujet--1005'); !!window.__card`)
+
 	st.Queues[0].Waiting = 17 // call queue: 17 + 2
 	st.Agents[0].Name = "Zoë Updated"
 	mustPut(t, ls.store, st)
@@ -164,6 +167,9 @@ func TestBrowserWallUpdatesLive(t *testing.T) {
 	waitJS(t, ctx, `[...document.querySelectorAll('.a-name')].some(e => e.textContent === 'Zoë Updated')`, 5*time.Second)
 	if !eval[bool](t, ctx, `window.__wbLoaded === true`) {
 		t.Fatal("the page reloaded")
+	}
+	if !eval[bool](t, ctx, `window.__card === document.getElementById('a-ujet--1005') && document.body.contains(window.__card)`) {
+		t.Error("an unchanged agent card was replaced, not morphed")
 	}
 }
 
@@ -260,7 +266,7 @@ func TestBrowserWallRecoversAfterServerRestart(t *testing.T) {
 func TestBrowserScreenshotFitsFullHD(t *testing.T) {
 	ctx := browser(t)
 	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Demo: true})
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Demo: true, RetryInterval: 100 * time.Millisecond})
 	st := fixture(now, 40, 12)
 	mustPut(t, ls.store, st)
 	connect := model.SourceState{Health: model.Health{Source: "connect", Kind: "connect", UpdatedAt: now.Add(-75 * time.Second), Error: "signalr: connection reset by peer"}}
@@ -268,6 +274,21 @@ func TestBrowserScreenshotFitsFullHD(t *testing.T) {
 	openWall(t, ctx, ls)
 	time.Sleep(300 * time.Millisecond) // one tick
 
+	shot(t, ctx, "wall-1920x1080.png")
+	// Every agent card is inside the window.
+	if n := eval[int](t, ctx, `[...document.querySelectorAll('.agent')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth && r.height > 40 }).length`); n != 40 {
+		t.Errorf("%d of 40 agent cards fully visible", n)
+	}
+
+	// The store goes away: the wall keeps its data, marked stale.
+	ls.store.down.Store(true)
+	waitJS(t, ctx, `!!document.getElementById('wb-store-down') && document.querySelectorAll('.agent').length === 40`, 5*time.Second)
+	shot(t, ctx, "wall-store-down-1920x1080.png")
+}
+
+// shot saves a screenshot to testdata/artifacts and checks for scrollbars.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
@@ -276,19 +297,15 @@ func TestBrowserScreenshotFitsFullHD(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "wall-1920x1080.png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	type size struct{ SH, SW, IH, IW int }
 	s := eval[size](t, ctx, `({SH: document.documentElement.scrollHeight, SW: document.documentElement.scrollWidth, IH: innerHeight, IW: innerWidth})`)
 	if s.IW != 1920 || s.IH != 1080 {
-		t.Errorf("viewport %dx%d", s.IW, s.IH)
+		t.Errorf("%s: viewport %dx%d", name, s.IW, s.IH)
 	}
 	if s.SH > s.IH || s.SW > s.IW {
-		t.Errorf("scrollbars: content %dx%d in a %dx%d window", s.SW, s.SH, s.IW, s.IH)
-	}
-	// Every agent card is inside the window.
-	if n := eval[int](t, ctx, `[...document.querySelectorAll('.agent')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom <= innerHeight && r.right <= innerWidth && r.height > 40 }).length`); n != 40 {
-		t.Errorf("%d of 40 agent cards fully visible", n)
+		t.Errorf("%s: scrollbars: content %dx%d in a %dx%d window", name, s.SW, s.SH, s.IW, s.IH)
 	}
 }

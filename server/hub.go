@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +17,9 @@ import (
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
+
+// pingInterval is how often an idle websocket is pinged.
+const pingInterval = 30 * time.Second
 
 // hub keeps the latest good data, the latest rendered fragment of every
 // board, and the websocket clients of every board.
@@ -78,12 +83,6 @@ func (h *hub) observe(states []model.SourceState, err error) (show []model.Sourc
 		return states, false
 	}
 	return h.lastGood, true
-}
-
-func (h *hub) storeDown() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.storeErr != nil
 }
 
 // publish stores a board's new fragment and offers msg to its clients.
@@ -151,17 +150,19 @@ func withSync(fragment []byte, now time.Time, version string) []byte {
 
 // Run keeps every board's render current: it follows the store's change
 // events, re-reads the snapshot on each (coalescing bursts), renders each
-// board once and sends the bytes to the board's clients. While the store
-// fails it retries every RetryInterval and the walls show the last good data
+// board once and sends the bytes to the board's clients. Every RetryInterval
+// it also re-reads the store, so that a store that fails (or recovers, or
+// lost an event) shows on the walls; the walls then show the last good data
 // marked stale. Run returns when ctx ends, after every websocket client has
 // been closed (with status 1012, "service restart", so browsers reconnect).
 // Call Run once.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.hub.shutdown()
 	events := s.o.Store.Subscribe(ctx)
-	s.refresh(ctx)
-	retry := time.NewTicker(s.o.RetryInterval)
-	defer retry.Stop()
+	var last string // what the current renders show; see renderKey
+	last = s.refresh(ctx, last, true)
+	tick := time.NewTicker(s.o.RetryInterval)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -172,20 +173,34 @@ func (s *Server) Run(ctx context.Context) error {
 					return nil
 				}
 				s.log.Warn("store subscription ended; resubscribing", "store", s.o.Store.Kind())
-				events = nil // resubscribe on the next retry tick
+				events = nil // resubscribe on the next tick
 				continue
 			}
 			drain(events)
-			s.refresh(ctx)
-		case <-retry.C:
+			last = s.refresh(ctx, last, true)
+		case <-tick.C:
 			if events == nil {
 				events = s.o.Store.Subscribe(ctx)
-				s.refresh(ctx)
-			} else if s.hub.storeDown() {
-				s.refresh(ctx)
 			}
+			last = s.refresh(ctx, last, false)
 		}
 	}
+}
+
+// renderKey identifies what a render shows: each source's version, and
+// whether the store failed.
+func renderKey(states []model.SourceState, storeDown bool) string {
+	var b strings.Builder
+	for _, st := range states {
+		b.WriteString(st.Source)
+		b.WriteByte(0)
+		b.WriteString(strconv.FormatUint(st.Version, 10))
+		b.WriteByte(0)
+	}
+	if storeDown {
+		b.WriteString("down")
+	}
+	return b.String()
 }
 
 // drain takes every event already queued: one snapshot covers them all.
@@ -202,9 +217,15 @@ func drain(events <-chan cache.Event) {
 	}
 }
 
-// refresh reads the store, renders every board and sends the renders.
-func (s *Server) refresh(ctx context.Context) {
+// refresh reads the store, renders every board and sends the renders. Unless
+// forced, it renders only when the data or the store's health changed since
+// the render identified by last. It returns the key of what the boards show.
+func (s *Server) refresh(ctx context.Context, last string, force bool) string {
 	states, storeDown := s.snapshot(ctx)
+	key := renderKey(states, storeDown)
+	if !force && key == last {
+		return last
+	}
 	now := s.o.Now()
 	for _, b := range s.boards {
 		frag, err := s.renderFragment(ctx, b, states, now, storeDown)
@@ -214,6 +235,7 @@ func (s *Server) refresh(ctx context.Context) {
 		}
 		s.hub.publish(b.ID, frag, withSync(frag, now, s.o.Version))
 	}
+	return key
 }
 
 // snapshot reads the store and records the result with the hub.
@@ -269,10 +291,22 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	defer s.hub.leave(b.ID, cl)
 
+	// Pings keep idle connections open through proxies and find dead peers
+	// when the board does not change.
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, s.o.WriteTimeout)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				s.log.Info("websocket client dropped: no pong", "board", b.ID, "remote", c.Request().RemoteAddr, "err", err)
+				return nil
+			}
 		case <-s.hub.stop:
 			conn.Close(websocket.StatusServiceRestart, "server restarting")
 			return nil

@@ -59,7 +59,8 @@ type Options struct {
 	// WriteTimeout is how long a websocket client may take to accept a
 	// message before it is dropped. Default 10s.
 	WriteTimeout time.Duration
-	// RetryInterval is how often Run re-reads a failing store. Default 2s.
+	// RetryInterval is how often Run re-reads the store besides its change
+	// events, to notice it failing or recovering. Default 2s.
 	RetryInterval time.Duration
 	// StoreTimeout bounds one Snapshot. Default 5s.
 	StoreTimeout time.Duration
