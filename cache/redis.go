@@ -2,10 +2,13 @@ package cache
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"sort"
@@ -33,8 +36,9 @@ const (
 // version this replica has seen for the source, so that versions keep
 // increasing after Redis lost its data), ARGV[4] pub/sub channel, ARGV[5]
 // "1" to write only when the source is missing (republishing after Redis
-// came back empty). Returns the new version, or -1 when ARGV[5] is "1" and
-// the source exists.
+// came back empty), ARGV[6] the writing replica's id. Returns the new
+// version, or -1 when ARGV[5] is "1" and the source exists. The
+// notification is "version:writer:source".
 var putScript = redis.NewScript(`
 if ARGV[5] == '1' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   return -1
@@ -46,7 +50,7 @@ if v <= floor then
   redis.call('HSET', KEYS[2], ARGV[1], v)
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PUBLISH', ARGV[4], string.format('%d', v) .. ':' .. ARGV[1])
+redis.call('PUBLISH', ARGV[4], string.format('%d', v) .. ':' .. ARGV[6] .. ':' .. ARGV[1])
 return v
 `)
 
@@ -83,10 +87,11 @@ type Redis struct {
 	log     *slog.Logger
 	repair  time.Duration
 	hub     *hub
+	id      string // this replica's writer id in notifications
 
 	mu     sync.Mutex
-	own    map[string]model.SourceState // last state put per source
-	seen   map[string]uint64            // highest version seen per source
+	own    map[string]ownState // last state put per source, until another replica writes it
+	seen   map[string]uint64   // highest version seen per source
 	closed bool
 
 	ctx    context.Context // background work; cancelled by Close
@@ -136,7 +141,8 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		log:     opts.Logger.With("store", "redis", "redis", display),
 		repair:  opts.RepairInterval,
 		hub:     newHub(),
-		own:     map[string]model.SourceState{},
+		id:      newWriterID(),
+		own:     map[string]ownState{},
 		seen:    map[string]uint64{},
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -233,9 +239,17 @@ func (r *Redis) Put(ctx context.Context, st model.SourceState) (model.SourceStat
 		r.mu.Unlock()
 		return st, ErrClosed
 	}
-	r.own[st.Source] = st
+	r.own[st.Source] = ownState{state: st, version: math.MaxUint64} // written now: nothing newer
 	r.mu.Unlock()
 	v, err := r.write(ctx, st, false)
+	r.mu.Lock()
+	if o, ok := r.own[st.Source]; ok && o.version == math.MaxUint64 {
+		if err != nil {
+			v = r.seen[st.Source]
+		}
+		r.own[st.Source] = ownState{state: st, version: v}
+	}
+	r.mu.Unlock()
 	if err != nil {
 		return st, fmt.Errorf("cache: put %q to Redis at %s: %w", st.Source, r.display, err)
 	}
@@ -260,7 +274,7 @@ func (r *Redis) write(ctx context.Context, st model.SourceState, onlyMissing boo
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
 	n, err := putScript.Run(ctx, r.client, []string{r.statesKey(), r.versionsKey()},
-		st.Source, data, floor, r.channel(), flag).Int64()
+		st.Source, data, floor, r.channel(), flag, r.id).Int64()
 	if err != nil {
 		return 0, err
 	}
@@ -387,12 +401,15 @@ func (r *Redis) receive() {
 		backoff = 50 * time.Millisecond
 		switch m := msg.(type) {
 		case *redis.Message:
-			ev, ok := parseEvent(m.Payload)
+			ev, writer, ok := parseEvent(m.Payload)
 			if !ok {
 				r.log.Warn("redis: malformed change notification ignored", "payload", m.Payload)
 				continue
 			}
 			r.see(ev.Source, ev.Version)
+			if writer != r.id {
+				r.disown(ev.Source, ev.Version)
+			}
 			r.hub.publish(ev)
 		case *redis.Subscription:
 			if lost {
@@ -448,8 +465,8 @@ func (r *Redis) repairLoop() {
 func (r *Redis) repairMissing(ctx context.Context) {
 	r.mu.Lock()
 	own := make([]model.SourceState, 0, len(r.own))
-	for _, st := range r.own {
-		own = append(own, st)
+	for _, o := range r.own {
+		own = append(own, o.state)
 	}
 	r.mu.Unlock()
 	for _, st := range own {
@@ -466,15 +483,40 @@ func (r *Redis) repairMissing(ctx context.Context) {
 	}
 }
 
-// parseEvent decodes a "version:source" notification.
-func parseEvent(payload string) (Event, bool) {
-	vs, source, ok := strings.Cut(payload, ":")
-	if !ok || source == "" {
-		return Event{}, false
+// ownState is the last state this replica put for a source and the version
+// it got (math.MaxUint64 while the write is in flight).
+type ownState struct {
+	state   model.SourceState
+	version uint64
+}
+
+// disown forgets this replica's last state of source when another replica
+// wrote a later version (a new leader), so that this one never republishes
+// it over the newer writer's.
+func (r *Redis) disown(source string, version uint64) {
+	r.mu.Lock()
+	if o, ok := r.own[source]; ok && version > o.version {
+		delete(r.own, source)
+	}
+	r.mu.Unlock()
+}
+
+// parseEvent decodes a "version:writer:source" notification.
+func parseEvent(payload string) (ev Event, writer string, ok bool) {
+	vs, rest, ok1 := strings.Cut(payload, ":")
+	writer, source, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || source == "" {
+		return Event{}, "", false
 	}
 	v, err := strconv.ParseUint(vs, 10, 64)
 	if err != nil {
-		return Event{}, false
+		return Event{}, "", false
 	}
-	return Event{Source: source, Version: v}, true
+	return Event{Source: source, Version: v}, writer, true
+}
+
+func newWriterID() string {
+	b := make([]byte, 8)
+	_, _ = crand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -318,3 +318,30 @@ func ours() int {
 	}
 	return count
 }
+
+// TestRedisLastWriterRepublishes: after a leadership change, only the new
+// writer of a source republishes it when Redis loses it.
+func TestRedisLastWriterRepublishes(t *testing.T) {
+	url := storetest.RedisURL(t)
+	prefix := storetest.Prefix(t, url)
+	old := newRedis(t, url, prefix, 20*time.Millisecond) // would win any race
+	defer old.Close()
+	cur := newRedis(t, url, prefix, 200*time.Millisecond)
+	defer cur.Close()
+	chOld := old.Subscribe(t.Context())
+	if _, err := old.Put(t.Context(), storetest.State("ujet", 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	put, err := cur.Put(t.Context(), storetest.State("ujet", 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, chOld, "ujet", put.Version, 5*time.Second)
+	storetest.DeletePrefix(t, url, prefix)
+	waitFor(t, chOld, "ujet", put.Version+1, 5*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	snap, err := old.Snapshot(t.Context())
+	if err != nil || len(snap) != 1 || len(snap[0].Agents) != 2 {
+		t.Fatalf("republished after the flush: %v (%v), want the current writer's 2 agents", summary(snap), err)
+	}
+}
