@@ -68,7 +68,7 @@ func (t *tokenSource) Token(ctx context.Context) (string, error) {
 	}
 	if !t.hasCredentials() {
 		if t.static != "" {
-			return "", errors.New("401 configured token rejected or expired and no user configured")
+			return "", &authError{"401 configured token rejected or expired and no user configured"}
 		}
 		return "", errors.New("no token and no user configured")
 	}
@@ -197,7 +197,7 @@ func (t *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 	_ = json.Unmarshal(body, &tr)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", time.Time{}, fmt.Errorf("401 token endpoint rejected the credentials of %s", userName(t.user))
+		return "", time.Time{}, &authError{fmt.Sprintf("401 token endpoint rejected the credentials of %s", userName(t.user))}
 	case resp.StatusCode != http.StatusOK:
 		if tr.Error != "" {
 			return "", time.Time{}, fmt.Errorf("token: %s: %s (%s)", resp.Status, tr.Error, tr.ErrorDescription)
@@ -261,3 +261,8 @@ func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
 }
+
+// authError is an authentication failure; its text is safe to show.
+type authError struct{ msg string }
+
+func (e *authError) Error() string { return e.msg }

@@ -495,6 +495,14 @@ func (s *Subscriber) publish(ctx context.Context, sess *session) {
 // fail marks the source not OK with a short error, keeping the last data.
 func (s *Subscriber) fail(ctx context.Context, err error) {
 	msg := "Connect: " + err.Error()
+	var ae *authError
+	var se *StatusError
+	switch {
+	case errors.As(err, &ae):
+		msg = "Connect: " + ae.Error()
+	case errors.As(err, &se):
+		msg = "Connect: " + se.Error()
+	}
 	s.log.Warn("connect: source failing", "err", err)
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()

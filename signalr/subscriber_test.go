@@ -1,0 +1,422 @@
+package signalr_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/signalr"
+	"github.com/wallboard/wallboard/simulator"
+	"github.com/wallboard/wallboard/simulator/connect"
+)
+
+// recordingSink keeps every Put.
+type recordingSink struct {
+	mu   sync.Mutex
+	puts []put
+}
+
+type put struct {
+	at time.Time
+	st model.SourceState
+}
+
+func (r *recordingSink) Put(_ context.Context, st model.SourceState) (model.SourceState, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.puts = append(r.puts, put{time.Now(), st})
+	st.Version = uint64(len(r.puts))
+	return st, nil
+}
+
+func (r *recordingSink) last() (model.SourceState, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.puts) == 0 {
+		return model.SourceState{}, false
+	}
+	return r.puts[len(r.puts)-1].st, true
+}
+
+func (r *recordingSink) all() []put {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]put(nil), r.puts...)
+}
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type rig struct {
+	center *simulator.Center
+	srv    *connect.Server
+	ts     *httptest.Server
+	sink   *recordingSink
+	logs   *syncBuffer
+	log    *slog.Logger
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+const testPassword = "S3cret-Pa55word!"
+
+func newRig(t *testing.T, o connect.Options) *rig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	center := simulator.New(simulator.Options{Seed: 7, Agents: 12, Speed: 30})
+	if o.Password == "" {
+		o.Password = testPassword
+	}
+	o.User = `CORP\wallboard`
+	srv := connect.NewServer(center, o)
+	ts := httptest.NewServer(srv)
+	logs := &syncBuffer{}
+	r := &rig{center: center, srv: srv, ts: ts, sink: &recordingSink{}, logs: logs, cancel: cancel, ctx: ctx,
+		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		ts.Close()
+		if strings.Contains(logs.String(), testPassword) || strings.Contains(logs.String(), "eyJ") {
+			t.Errorf("a password or token reached the log:\n%s", logs.String())
+		}
+	})
+	return r
+}
+
+func (r *rig) config() signalr.Config {
+	return signalr.Config{
+		URL: r.ts.URL, ClientID: connect.DefaultClientID, User: `CORP\wallboard`, Password: testPassword,
+		Heartbeat: -1, RetryMin: 100 * time.Millisecond, RetryMax: time.Second, ResyncTimeout: 2 * time.Second,
+	}
+}
+
+// start runs a subscriber; the returned channel yields Run's result.
+func (r *rig) start(t *testing.T, cfg signalr.Config) (context.CancelFunc, <-chan error) {
+	t.Helper()
+	sub, err := signalr.New(cfg, r.sink, r.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	res := make(chan error, 1)
+	done := make(chan struct{})
+	go func() { defer close(done); res <- sub.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancel")
+		}
+	})
+	return cancel, res
+}
+
+// advance moves the model to now.
+func (r *rig) advance() { r.center.Advance(time.Now()) }
+
+// waitTruth advances the model and waits until the sink shows its truth.
+func (r *rig) waitTruth(t *testing.T, within time.Duration) model.SourceState {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var diff string
+	for time.Now().Before(deadline) {
+		truth := r.center.Truth()
+		time.Sleep(150 * time.Millisecond)
+		st, ok := r.sink.last()
+		if ok && st.OK {
+			if diff = compare(truth, st); diff == "" {
+				return st
+			}
+		}
+	}
+	st, _ := r.sink.last()
+	t.Fatalf("sink never matched the simulator's truth: %s\nhealth: %+v", diff, st.Health)
+	return st
+}
+
+// wantState is how a wall shows each simulator (UJET) status.
+func wantState(a simulator.Agent) model.State {
+	if !a.LoggedIn {
+		return model.StateOffline
+	}
+	switch a.StatusName {
+	case "Available":
+		return model.StateAvailable
+	case "In-call", "In-chat":
+		return model.StateBusy
+	case "Wrap-up":
+		return model.StateWrapUp
+	case "Offline":
+		return model.StateOffline
+	}
+	return model.StateAway
+}
+
+// compare returns "" when st shows exactly truth's agents and queues.
+func compare(truth simulator.Truth, st model.SourceState) string {
+	if len(st.Agents) != len(truth.Agents) {
+		return fmt.Sprintf("%d agents, want %d", len(st.Agents), len(truth.Agents))
+	}
+	agents := map[string]model.Agent{}
+	for _, a := range st.Agents {
+		agents[a.ID] = a
+	}
+	for _, ta := range truth.Agents {
+		a, ok := agents[strconv.Itoa(ta.ID)]
+		if !ok {
+			return fmt.Sprintf("agent %d missing", ta.ID)
+		}
+		status, reason, suspended := connect.ConnectStatus(ta)
+		if a.State != wantState(ta) || a.Status != status || a.Reason != reason || a.Suspended != suspended || a.OnHold != ta.OnHold {
+			return fmt.Sprintf("agent %d = %s/%s/%q/%v/hold %v, want %s (%s)/%s/%q/%v/hold %v", ta.ID, a.State, a.Status, a.Reason, a.Suspended, a.OnHold, wantState(ta), ta.StatusName, status, reason, suspended, ta.OnHold)
+		}
+		if want := strings.TrimSpace(ta.FirstName + " " + ta.LastName); a.Name != want {
+			return fmt.Sprintf("agent %d named %q, want %q", ta.ID, a.Name, want)
+		}
+	}
+	if len(st.Queues) != len(truth.Queues) {
+		return fmt.Sprintf("%d queues, want %d", len(st.Queues), len(truth.Queues))
+	}
+	queues := map[string]model.Queue{}
+	for _, q := range st.Queues {
+		queues[q.Name+"|"+q.Channel] = q
+	}
+	for _, tq := range truth.Queues {
+		q, ok := queues[connect.QueueName(tq.Path, tq.Lang)+"|"+tq.Channel]
+		if !ok {
+			return fmt.Sprintf("queue %s %s %s missing", tq.Path, tq.Lang, tq.Channel)
+		}
+		if q.Waiting != len(tq.Waiting) {
+			return fmt.Sprintf("queue %s: %d waiting, want %d", q.Name, q.Waiting, len(tq.Waiting))
+		}
+		if len(tq.Waiting) > 0 {
+			w := append([]time.Time(nil), tq.Waiting...)
+			sort.Slice(w, func(i, j int) bool { return w[i].Before(w[j]) })
+			if q.OldestSince == nil || !q.OldestSince.Equal(w[0].Truncate(time.Millisecond)) {
+				return fmt.Sprintf("queue %s: oldest %v, want %v", q.Name, q.OldestSince, w[0])
+			}
+		}
+	}
+	return ""
+}
+
+func TestNTLMTokenSubscribeAndFollowTruth(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	for i := 0; i < 4; i++ {
+		r.advance()
+		r.waitTruth(t, 5*time.Second)
+	}
+	st := r.srv.Stats()
+	if st.TokensIssued < 1 || r.srv.Subscriptions() != 2 || st.Diffs == 0 {
+		t.Fatalf("server stats %+v, subscriptions %d", st, r.srv.Subscriptions())
+	}
+	if !strings.Contains(r.logs.String(), "connect: web api") {
+		t.Error("GET /info was not read")
+	}
+}
+
+func TestWrongPasswordIsReportedAndKeepsRetrying(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	cfg := r.config()
+	cfg.Password = "wrong-" + testPassword[:3]
+	r.start(t, cfg)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, ok := r.sink.last(); ok && !st.OK && strings.HasPrefix(st.Error, "Connect: 401") {
+			if strings.Contains(st.Error, cfg.Password) {
+				t.Fatal("error shows the password")
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, _ := r.sink.last()
+	t.Fatalf("health = %+v, want a Connect: 401 error", st.Health)
+}
+
+func TestBearerTokenFromConfig(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	cfg := r.config()
+	cfg.User, cfg.Password = "", ""
+	cfg.Token = r.srv.IssueToken()
+	cfg.URL = r.ts.URL + "/webapi/api" // the API root form is accepted too
+	r.start(t, cfg)
+	r.waitTruth(t, 10*time.Second)
+	if n := r.srv.Stats().TokensIssued; n != 0 {
+		t.Fatalf("token endpoint used %d times with a configured token", n)
+	}
+}
+
+func TestTokenExpiryMidStreamWithoutGap(t *testing.T) {
+	r := newRig(t, connect.Options{TokenLifetime: 2 * time.Second})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	start := time.Now()
+	for time.Since(start) < 7*time.Second {
+		r.advance()
+		time.Sleep(100 * time.Millisecond)
+	}
+	r.waitTruth(t, 5*time.Second)
+	var lastOK time.Time
+	for _, p := range r.sink.all() {
+		if !p.at.After(start) {
+			if p.st.OK {
+				lastOK = p.at
+			}
+			continue
+		}
+		if !p.st.OK {
+			t.Fatalf("health went bad at %v: %s", p.at.Sub(start), p.st.Error)
+		}
+		if gap := p.at.Sub(lastOK); gap > 5*time.Second {
+			t.Fatalf("no update for %v", gap)
+		}
+		lastOK = p.at
+	}
+	if gap := time.Since(lastOK); gap > 5*time.Second {
+		t.Fatalf("no update for the last %v", gap)
+	}
+	st := r.srv.Stats()
+	if st.TokensIssued < 3 || st.Connections < 3 {
+		t.Fatalf("tokens issued %d, connections %d: want renewals", st.TokensIssued, st.Connections)
+	}
+	if n := r.srv.Subscriptions(); n != 2 {
+		t.Fatalf("%d subscriptions left, want the 2 of the current connection", n)
+	}
+}
+
+func TestHubRestartReconnectsAndResyncs(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	before := r.srv.Stats().Connections
+	r.srv.KillConnections()
+	// The model moves on while the hub is down: contacts leave queues and
+	// agents change; none of that arrives as a diff.
+	for i := 0; i < 5; i++ {
+		time.Sleep(60 * time.Millisecond)
+		r.advance()
+	}
+	r.waitTruth(t, 10*time.Second)
+	if r.srv.Stats().Connections <= before || r.srv.Subscriptions() != 2 {
+		t.Fatalf("connections %d (before %d), subscriptions %d", r.srv.Stats().Connections, before, r.srv.Subscriptions())
+	}
+	sawReconnecting := false
+	for _, p := range r.sink.all() {
+		if !p.st.OK && p.st.Error == "Connect: reconnecting" {
+			sawReconnecting = true
+			if len(p.st.Agents) == 0 {
+				t.Fatal("reconnecting state blanked the agents")
+			}
+		}
+	}
+	if !sawReconnecting {
+		t.Fatal("health never said Connect: reconnecting")
+	}
+	for i := 0; i < 3; i++ {
+		r.advance()
+		r.waitTruth(t, 5*time.Second)
+	}
+}
+
+func TestUnauthorizedSubscriptionReauthenticatesAndRetries(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	r.srv.FailNext("/v2/subscriptions/queues", http.StatusUnauthorized)
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	if n := r.srv.Stats().TokensIssued; n < 2 {
+		t.Fatalf("tokens issued %d, want a second one after the 401", n)
+	}
+	if n := r.srv.Subscriptions(); n != 2 {
+		t.Fatalf("%d subscriptions, want 2 (no leftovers from the failed batch)", n)
+	}
+}
+
+func TestMalformedAndUnknownDiffsAreLoggedOnceAndSkipped(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	for i := 0; i < 3; i++ {
+		r.srv.SendRaw("agentUpdate", json.RawMessage(`{"id":1001,"metrics":[1,2,3]}`))
+		r.srv.SendRaw("agentUpdate", json.RawMessage(`{"id":1001,"sessions":{"audio":{"addedSessions":[{"no":"id"}]}}}`))
+		r.srv.SendRaw("queueUpdate", json.RawMessage(`{"hello":"world"}`))
+		r.srv.SendRaw("queueUpdate", json.RawMessage(`[42,"x"]`))
+		r.srv.SendRaw("mysteryUpdate", json.RawMessage(`{"id":1}`))
+	}
+	time.Sleep(300 * time.Millisecond)
+	r.advance()
+	r.waitTruth(t, 5*time.Second)
+	logs := r.logs.String()
+	count := func(s string) int { return strings.Count(logs, s) }
+	warns := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "skipped gold data") {
+			warns++
+		}
+	}
+	if warns != 2 {
+		t.Errorf("%d warnings for skipped gold data, want 2 (agent malformed, queue unknown-shape):\n%s", warns, logs)
+	}
+	if n := count("unknown client method"); n < 1 {
+		t.Error("unknown hub method not logged")
+	}
+	if !strings.Contains(logs, "kind=agent") || !strings.Contains(logs, "kind=queue") {
+		t.Error("warnings do not say which kind was skipped")
+	}
+}
+
+func TestShutdownDeletesSubscriptions(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	cancel, res := r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	if r.srv.Subscriptions() != 2 {
+		t.Fatalf("%d subscriptions before shutdown", r.srv.Subscriptions())
+	}
+	cancel()
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	if n := r.srv.Subscriptions(); n != 0 {
+		t.Fatalf("%d subscriptions left after shutdown", n)
+	}
+	if d := r.srv.Stats().SubscriptionsDeleted; d < 2 {
+		t.Fatalf("%d subscriptions deleted, want 2", d)
+	}
+}
