@@ -345,3 +345,61 @@ func TestRedisLastWriterRepublishes(t *testing.T) {
 		t.Fatalf("republished after the flush: %v (%v), want the current writer's 2 agents", summary(snap), err)
 	}
 }
+
+// TestRedisResyncAfterNotificationsDrop: when the pub/sub connection drops
+// (and changes may have been missed), every subscriber gets an event for
+// every source once it is back, without any new Put.
+func TestRedisResyncAfterNotificationsDrop(t *testing.T) {
+	srv := storetest.StartRedis(t) // CLIENT KILL would disturb others on a shared Redis
+	r := newRedis(t, srv.URL(), "wb:", time.Hour)
+	defer r.Close()
+	last := map[string]uint64{}
+	for _, src := range []string{"ujet", "connect"} {
+		put, err := r.Put(t.Context(), storetest.State(src, 1, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last[src] = put.Version
+	}
+	ch := r.Subscribe(t.Context())
+	time.Sleep(50 * time.Millisecond)
+	for len(ch) > 0 {
+		<-ch
+	}
+	if n, err := r.Client().ClientKillByFilter(t.Context(), "TYPE", "pubsub").Result(); err != nil || n != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub: %d, %v", n, err)
+	}
+	got := map[string]bool{}
+	timeout := time.After(5 * time.Second)
+	for len(got) < 2 {
+		select {
+		case ev := <-ch:
+			if ev.Version != last[ev.Source] {
+				t.Errorf("resync event %+v, want version %d", ev, last[ev.Source])
+			}
+			got[ev.Source] = true
+		case <-timeout:
+			t.Fatalf("after the notifications dropped, events only for %v", got)
+		}
+	}
+}
+
+func TestRedisCloseWhileRedisIsDown(t *testing.T) {
+	srv := storetest.StartRedis(t)
+	checkNoLeak(t, func() {
+		r := newRedis(t, srv.URL(), "wb:", 50*time.Millisecond)
+		ch := r.Subscribe(context.Background())
+		if _, err := r.Put(t.Context(), storetest.State("ujet", 1, 1)); err != nil {
+			t.Fatal(err)
+		}
+		srv.Kill()
+		time.Sleep(300 * time.Millisecond) // reconnect attempts and repairs fail meanwhile
+		start := time.Now()
+		r.Close()
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("Close took %v while Redis is down", d)
+		}
+		for range ch {
+		}
+	})
+}
