@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wallboard/wallboard/model"
@@ -136,9 +138,23 @@ func waitJS(t *testing.T, ctx context.Context, js string, timeout time.Duration)
 
 const callsTile = `document.querySelector('#t-calls .tile-value').textContent`
 
+// recordCSPViolations makes every page of the tab record Content Security
+// Policy violations in window.__wbCSP, from before the page's own scripts run.
+func recordCSPViolations(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+	_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__wbCSP = []; document.addEventListener('securitypolicyviolation', e => window.__wbCSP.push(e.violatedDirective + ' ' + e.blockedURI));`,
+	})
+	return chromedp.Void{}, err
+}
+
 func openWall(t *testing.T, ctx context.Context, ls *liveServer) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(ls.url("/boards/all"))); err != nil {
+	t.Cleanup(func() {
+		if v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__wbCSP || []`)); err == nil && len(v) > 0 {
+			t.Errorf("Content Security Policy violations: %q", v)
+		}
+	})
+	if err := chromedp.Do(ctx, recordCSPViolations, chromedp.Navigate(ls.url("/boards/all"))); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	// Connected: the indicator says open once the socket is up.
@@ -255,12 +271,30 @@ func TestBrowserWallRecoversAfterServerRestart(t *testing.T) {
 	st2 := newFlakyStore()
 	st.Queues[0].Waiting = 30
 	mustPut(t, st2, st)
-	startLive(t, addr, st2, Options{})
+	ls2 := startLive(t, addr, st2, Options{})
 	waitJS(t, ctx, callsTile+` === '32'`, 15*time.Second)
 	if !eval[bool](t, ctx, `window.__wbLoaded === true`) {
 		t.Fatal("the page reloaded instead of resyncing")
 	}
 	waitJS(t, ctx, `document.getElementById('wb-conn').dataset.state === 'open'`, 5*time.Second)
+
+	// A deploy with a new version: the wall reloads itself, for the new
+	// page and assets.
+	ls2.close()
+	startLive(t, addr, st2, Options{Version: "browser-test-2"})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		// Evaluate fails while the page navigates: retry.
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__wbLoaded === undefined && document.getElementById('wb-sync').dataset.version === 'browser-test-2'`))
+		if err == nil && v {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the wall did not reload for the new version (last error %v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	waitJS(t, ctx, callsTile+` === '32'`, 5*time.Second)
 }
 
 func TestBrowserScreenshotFitsFullHD(t *testing.T) {
