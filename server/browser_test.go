@@ -318,6 +318,12 @@ func TestBrowserScreenshotFitsFullHD(t *testing.T) {
 	ls.store.down.Store(true)
 	waitJS(t, ctx, `!!document.getElementById('wb-store-down') && document.querySelectorAll('.agent').length === 40`, 5*time.Second)
 	shot(t, ctx, "wall-store-down-1920x1080.png")
+
+	// A big contact center still fits: the grid scales down.
+	ls.store.down.Store(false)
+	mustPut(t, ls.store, fixture(now, 200, 50))
+	waitJS(t, ctx, `document.querySelectorAll('.agent').length === 200 && !document.getElementById('wb-store-down')`, 5*time.Second)
+	shot(t, ctx, "wall-200-agents-1920x1080.png")
 }
 
 // shot saves a screenshot to testdata/artifacts and checks for scrollbars.
