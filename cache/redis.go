@@ -123,6 +123,7 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	ropts.ReadTimeout = redisOpTimeout
 	ropts.WriteTimeout = redisOpTimeout
 	ropts.MaxRetries = 1
+	ropts.DialerRetries = 2
 	ropts.ContextTimeoutEnabled = true
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultRedisPrefix
@@ -499,6 +500,18 @@ func (r *Redis) disown(source string, version uint64) {
 		delete(r.own, source)
 	}
 	r.mu.Unlock()
+}
+
+// GoRedisLogger sends go-redis's own log lines (connection pool failures
+// while Redis is away) to a slog.Logger. go-redis's logger is global, so the
+// program, not this package, installs it:
+//
+//	redis.SetLogger(cache.GoRedisLogger{Logger: log})
+type GoRedisLogger struct{ Logger *slog.Logger }
+
+// Printf implements go-redis's logging interface.
+func (l GoRedisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.Logger.WarnContext(ctx, "go-redis: "+strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
 
 // parseEvent decodes a "version:writer:source" notification.
