@@ -1,6 +1,7 @@
 package signalr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -230,4 +231,39 @@ func BenchmarkApplyDiff(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "diffs/s")
+}
+
+// BenchmarkFrames measures the hub path after the socket: a SignalR frame of
+// 50 agent diffs parsed, dispatched and merged.
+func BenchmarkFrames(b *testing.B) {
+	sub, err := New(Config{URL: "http://connect.invalid", Token: "t"}, nopSink{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sess := &session{s: sub, state: NewState(clock), expect: map[Kind]map[string]bool{}, resynced: make(chan struct{}), dirty: make(chan struct{}, 1)}
+	for i := 0; i < 500; i++ {
+		sess.state.Apply(KindAgent, []byte(fmt.Sprintf(`{"type":"agent","id":%d,"name":"A%d","currentStatus":{"agentStatus":"available"}}`, i, i)))
+	}
+	const perFrame = 50
+	frames := make([][]byte, 10)
+	for f := range frames {
+		var items []string
+		for i := 0; i < perFrame; i++ {
+			id := f*perFrame + i
+			items = append(items, fmt.Sprintf(`{"id":%d,"currentStatus":{"agentStatus":"inCall","startTime":"2026-11-28T11:01:00Z"},"sessions":{"audio":{"addedSessions":[{"sessionId":%d,"sessionStatus":"Active"}],"removedSessions":[%d]}}}`, id, id+1000, id+999))
+		}
+		frames[f] = []byte(`{"type":1,"target":"agentUpdate","arguments":[[` + strings.Join(items, ",") + `]]}`)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sess.onFrame(frames[i%len(frames)])
+	}
+	b.ReportMetric(float64(b.N*perFrame)/b.Elapsed().Seconds(), "diffs/s")
+}
+
+type nopSink struct{}
+
+func (nopSink) Put(_ context.Context, st model.SourceState) (model.SourceState, error) {
+	return st, nil
 }

@@ -382,6 +382,11 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 		s.closeSession(sess, true)
 		return nil, err
 	}
+	for _, id := range ids {
+		if id == "" {
+			s.warnOnce("noid", "connect: a subscription was created without an id; it cannot be deleted on shutdown")
+		}
+	}
 	s.log.Info("connect: subscribed", "connection", sess.id, "subscriptions", len(ids))
 	t := time.NewTimer(s.cfg.ResyncTimeout)
 	defer t.Stop()
@@ -554,31 +559,57 @@ func (s *Subscriber) stopSession(sess *session) {
 // subscriptions builds the agent and queue subscriptions for a connection.
 func (s *Subscriber) subscriptions(connID string, expect map[Kind]map[string]bool) []subscribeRequest {
 	c := s.cfg
-	agentQ := map[string][]string{"agentIds": c.AgentIDs, "teamIds": c.TeamIDs, "groupIds": c.GroupIDs, "businessUnitIds": c.BusinessUnitIDs}
-	queueQ := map[string][]string{"queueIds": c.QueueIDs, "teamIds": c.TeamIDs, "groupIds": c.GroupIDs, "businessUnitIds": c.BusinessUnitIDs}
+	agentQs := []map[string][]string{{"agentIds": c.AgentIDs, "teamIds": c.TeamIDs, "groupIds": c.GroupIDs, "businessUnitIds": c.BusinessUnitIDs}}
+	queueQs := []map[string][]string{{"queueIds": c.QueueIDs, "teamIds": c.TeamIDs, "groupIds": c.GroupIDs, "businessUnitIds": c.BusinessUnitIDs}}
 	if c.everything() {
-		agentQ = map[string][]string{"agentIds": keys(expect[KindAgent])}
-		queueQ = map[string][]string{"queueIds": keys(expect[KindQueue])}
+		// Every id of the MBU structure, in chunks that keep URLs short.
+		agentQs, queueQs = nil, nil
+		for _, ids := range chunks(keys(expect[KindAgent]), maxIDsPerSubscription) {
+			agentQs = append(agentQs, map[string][]string{"agentIds": ids})
+		}
+		for _, ids := range chunks(keys(expect[KindQueue]), maxIDsPerSubscription) {
+			queueQs = append(queueQs, map[string][]string{"queueIds": ids})
+		}
 	}
+	sessionProps := []string{"sessionType", "queueId", "agentId", "sessionStatus", "queuedMs", "activeMs"}
 	var reqs []subscribeRequest
-	if q := query(agentQ, c.Modalities, true); q != "" {
-		reqs = append(reqs, subscribeRequest{Label: "agents", Path: "/v2/subscriptions/agents?" + q, Body: map[string]any{
-			"connectionId":        connID,
-			"sessionProperties":   []string{"sessionType", "queueId", "agentId", "sessionStatus", "queuedMs", "activeMs"},
-			"sessionPropertyType": []string{"sessionType", "queueId", "agentId", "sessionStatus", "queuedMs", "activeMs"},
-			"statusProperties":    []string{"agentStatus", "reasonCodeName", "utcStartTime", "isSuspended"},
-			"metricProperties":    []string{"answeredCount"},
-		}})
+	for _, aq := range agentQs {
+		if q := query(aq, c.Modalities, true); q != "" {
+			reqs = append(reqs, subscribeRequest{Label: "agents", Path: "/v2/subscriptions/agents?" + q, Body: map[string]any{
+				"connectionId":        connID,
+				"sessionProperties":   sessionProps,
+				"sessionPropertyType": sessionProps,
+				"statusProperties":    []string{"agentStatus", "reasonCodeName", "utcStartTime", "isSuspended"},
+				"metricProperties":    []string{"answeredCount"},
+			}})
+		}
 	}
-	if q := query(queueQ, c.Modalities, false); q != "" {
-		reqs = append(reqs, subscribeRequest{Label: "queues", Path: "/v2/subscriptions/queues?" + q, Body: map[string]any{
-			"connectionId":        connID,
-			"sessionProperties":   []string{"sessionType", "queueId", "agentId", "sessionStatus", "queuedMs", "activeMs"},
-			"sessionPropertyType": []string{"sessionType", "queueId", "agentId", "sessionStatus", "queuedMs", "activeMs"},
-			"metricProperties":    []string{metricQueued, metricAnswered, metricAbandoned, metricSLA},
-		}})
+	for _, qq := range queueQs {
+		if q := query(qq, c.Modalities, false); q != "" {
+			reqs = append(reqs, subscribeRequest{Label: "queues", Path: "/v2/subscriptions/queues?" + q, Body: map[string]any{
+				"connectionId":        connID,
+				"sessionProperties":   sessionProps,
+				"sessionPropertyType": sessionProps,
+				"metricProperties":    []string{metricQueued, metricAnswered, metricAbandoned, metricSLA},
+			}})
+		}
 	}
 	return reqs
+}
+
+// maxIDsPerSubscription keeps subscription URLs well under common limits.
+const maxIDsPerSubscription = 200
+
+func chunks(ids []string, n int) [][]string {
+	var out [][]string
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
 }
 
 // expected lists the agents and queues the subscriptions cover, from the MBU

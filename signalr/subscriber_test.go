@@ -86,10 +86,14 @@ type rig struct {
 
 const testPassword = "S3cret-Pa55word!"
 
-func newRig(t *testing.T, o connect.Options) *rig {
+func newRig(t *testing.T, o connect.Options, agents ...int) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	center := simulator.New(simulator.Options{Seed: 7, Agents: 12, Speed: 30})
+	n := 12
+	if len(agents) > 0 {
+		n = agents[0]
+	}
+	center := simulator.New(simulator.Options{Seed: 7, Agents: n, Speed: 30})
 	if o.Password == "" {
 		o.Password = testPassword
 	}
@@ -419,4 +423,16 @@ func TestShutdownDeletesSubscriptions(t *testing.T) {
 	if d := r.srv.Stats().SubscriptionsDeleted; d < 2 {
 		t.Fatalf("%d subscriptions deleted, want 2", d)
 	}
+}
+
+func TestManyAgentsSubscribeInChunks(t *testing.T) {
+	r := newRig(t, connect.Options{}, 450)
+	r.start(t, r.config())
+	r.waitTruth(t, 15*time.Second)
+	// 450 agents in chunks of 200, and the queues.
+	if n := r.srv.Subscriptions(); n != 4 {
+		t.Fatalf("%d subscriptions, want 4", n)
+	}
+	r.advance()
+	r.waitTruth(t, 5*time.Second)
 }
