@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wallboard/wallboard/cache"
@@ -127,6 +128,8 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (cache.
 			return leader.NewLocal(name, 0, log)
 		}, nil
 	}
+	// go-redis logs through a global logger; its lines join ours.
+	redis.SetLogger(cache.GoRedisLogger{Logger: log})
 	r, err := cache.NewRedisRetry(ctx, cache.RedisOptions{URL: cfg.Redis.URL, Prefix: cfg.Redis.Prefix, Logger: log}, 30*time.Second)
 	if err != nil {
 		return nil, nil, err
