@@ -37,7 +37,7 @@ func defaultBoards() []board {
 // agentAreaH pixels and a card looks best at about cardW × cardH.
 const (
 	maxQueueRows = 14
-	agentAreaW   = 1220
+	agentAreaW   = 1180
 	agentAreaH   = 740
 	cardW        = 300
 	cardH        = 72
@@ -94,8 +94,16 @@ func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
 	w.LongestWait = unixMilli(t.LongestSince)
 	w.SLACall, w.SLACallLvl = sla(t.SLACall)
 	w.SLAChat, w.SLAChatLvl = sla(t.SLAChat)
+	// Agents in a state the model does not know count as unknown.
+	byState := map[model.State]int{}
+	for st, n := range t.AgentsByState {
+		if !st.Valid() {
+			st = model.StateUnknown
+		}
+		byState[st] += n
+	}
 	for _, st := range model.States() {
-		n := t.AgentsByState[st]
+		n := byState[st]
 		if st == model.StateUnknown && n == 0 {
 			continue
 		}
@@ -107,9 +115,12 @@ func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
 			w.MoreQueues = len(mb.Queues) - maxQueueRows
 			break
 		}
+		parent, leaf := splitPath(q.Name)
 		v := views.Queue{
 			Key:         domKey(q.Source, q.ID),
 			Name:        q.Name,
+			Parent:      parent,
+			Leaf:        leaf,
 			Lang:        q.Lang,
 			Channel:     q.Channel,
 			Waiting:     q.Waiting,
@@ -142,6 +153,16 @@ func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
 	}
 	w.AgentCols = agentColumns(len(w.Agents))
 	return w
+}
+
+// splitPath splits a menu path ("Support / Billing", "Support/Billing") at its
+// last separator so that a wall can cut the parent and keep the leaf.
+func splitPath(name string) (parent, leaf string) {
+	i := strings.LastIndexAny(name, "/>")
+	if i < 0 || i == len(name)-1 {
+		return "", name
+	}
+	return strings.TrimRight(name[:i+1], " ") + " ", strings.TrimSpace(name[i+1:])
 }
 
 func unixMilli(t *time.Time) int64 {

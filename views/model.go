@@ -77,7 +77,9 @@ type StateCount struct {
 // Queue is a row of the queue table.
 type Queue struct {
 	Key         string // unique within the board, for stable DOM ids
-	Name        string
+	Name        string // the whole menu path
+	Parent      string // the path up to the last separator, with it ("Support / "); may be empty
+	Leaf        string // the last part of the path: it stays visible when a long name is cut
 	Lang        string
 	Channel     string
 	Waiting     int

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
+)
+
+func TestStatusColor(t *testing.T) {
+	for in, want := range map[string]string{
+		"green": "green", "light_blue": "light_blue", "Blue Grey": "blue_grey", "blue-grey": "blue_grey",
+		"indigo": "indigo", "purple": "purple", "brown": "brown", "pink": "pink", "gray": "grey",
+		"#e91e63": "pink", "#4CAF50": "green", "#f00": "red", "": "neutral", "chartreuse-ish": "neutral",
+		"#12345": "neutral", "#zzzzzz": "neutral",
+	} {
+		if got := statusColor(in); got != want {
+			t.Errorf("statusColor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSplitPath(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"Support/Billing":          {"Support/ ", "Billing"},
+		"Support / Orders / Today": {"Support / Orders / ", "Today"},
+		"Sales":                    {"", "Sales"},
+		"Odd/":                     {"", "Odd/"},
+	} {
+		p, l := splitPath(in)
+		if p != want[0] || l != want[1] {
+			t.Errorf("splitPath(%q) = %q, %q; want %q", in, p, l, want)
+		}
+	}
+}
+
+func TestAgentColumnsFit(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 12, 40, 80, 200, 500} {
+		cols := agentColumns(n)
+		if cols < 1 || cols > maxAgentCols {
+			t.Errorf("agentColumns(%d) = %d", n, cols)
+		}
+	}
+	if c := agentColumns(40); c != 4 {
+		t.Errorf("40 agents in %d columns, want 4 (readable cards)", c)
+	}
+}
+
+func TestWallViewStates(t *testing.T) {
+	now := time.Now()
+	st := fixture(now, 16, 4)
+	st.Agents[0].State = "bogus" // a state the model does not know
+	w := wallView(model.Merge("all", "All", now, []model.SourceState{st}), now, false, false)
+	counts := map[string]int{}
+	for _, s := range w.States {
+		counts[s.State] = s.Count
+	}
+	if counts["available"] != 1 || counts["unknown"] != 1 || counts["busy"] != 4 || counts["offline"] != 2 {
+		t.Errorf("state counts %v", counts)
+	}
+	if _, ok := counts["unknown"]; !ok {
+		t.Errorf("an agent in an unknown state is not counted: %v", counts)
+	}
+	for _, a := range w.Agents {
+		if a.Name == st.Agents[0].Name && a.State != "unknown" {
+			t.Errorf("agent in state bogus shows as %q", a.State)
+		}
+	}
+}
