@@ -31,7 +31,8 @@
 //     object or an array of them.
 //   - Subscriptions: POST /v2/subscriptions/agents?agentIds=… and
 //     /v2/subscriptions/queues?queueIds=… (teamIds, groupIds, businessUnitIds
-//     when configured; every agent and queue of the MBU structure by default),
+//     when configured; every agent and queue of the MBU structure by default,
+//     200 ids per subscription),
 //     through the batch endpoint POST /v2/ when there are several, with the
 //     SignalR connection id and the status, session and metric properties the
 //     wall shows. The create response carries the subscription id

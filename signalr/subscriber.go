@@ -206,7 +206,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			s.closeSession(active, true)
 		}
 	}()
-	backoff := s.cfg.RetryMin
+	backoff, rollRetry := s.cfg.RetryMin, s.cfg.RetryMin
 	info := false
 	var heartbeat <-chan time.Time
 	if s.cfg.Heartbeat > 0 {
@@ -264,9 +264,11 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			next, err := s.startSession(ctx)
 			if err != nil {
 				s.log.Warn("connect: renewing connection failed; keeping the current one", "err", err)
-				active.rollAt = time.Now().Add(s.cfg.RetryMin)
+				active.rollAt = time.Now().Add(rollRetry)
+				rollRetry = min(2*rollRetry, s.cfg.RetryMax)
 				continue
 			}
+			rollRetry = s.cfg.RetryMin
 			old := active
 			active = next
 			s.activate(ctx, next)
