@@ -174,28 +174,29 @@ func (e *Elector) sleep(ctx context.Context, d time.Duration) bool {
 // acquire tries to obtain the lease every RetryInterval until it succeeds
 // or ctx ends. It returns the lock and when the successful request was
 // sent: the lease lasts at least TTL from then.
+//
+// While Redis has been up for less than a TTL it does not compete: Redis
+// keeps nothing on disk, so a restart loses the lease while its holder may
+// still work until its own deadline. The holder takes its lease back at its
+// next renewal (see lead); if it died, another replica takes over once the
+// TTL has passed.
 func (e *Elector) acquire(ctx context.Context) (*redislock.Lock, time.Time, error) {
 	var lastErr string
 	for {
+		if wait := e.restartGuard(ctx); wait > 0 {
+			if lastErr != "restart" {
+				e.log.Info("leader: Redis restarted recently, not competing for the lease yet", "for", wait)
+				lastErr = "restart"
+			}
+			if !e.sleep(ctx, min(wait, e.opts.RetryInterval)) {
+				return nil, time.Time{}, ctx.Err()
+			}
+			continue
+		}
 		sent := time.Now()
-		octx, cancel := context.WithTimeout(ctx, e.opts.RenewInterval)
-		lock, err := e.locker.Obtain(octx, e.key, e.opts.TTL, &redislock.Options{Token: e.token})
-		cancel()
+		lock, err := e.obtain(ctx)
 		switch {
 		case err == nil:
-			if wait := e.restartGuard(ctx); wait > 0 {
-				// Redis restarted less than a TTL ago and lost the previous
-				// lease: its holder may still be working until its own
-				// deadline. Hold the lease without working until then.
-				e.log.Info("leader: Redis restarted recently, waiting before taking over", "wait", wait)
-				if !e.holdFor(ctx, lock, wait) {
-					return nil, time.Time{}, ctx.Err()
-				}
-				sent = time.Now()
-				if err := e.refresh(ctx, lock); err != nil {
-					continue
-				}
-			}
 			return lock, sent, nil
 		case ctx.Err() != nil:
 			return nil, time.Time{}, ctx.Err()
@@ -211,15 +212,17 @@ func (e *Elector) acquire(ctx context.Context) (*redislock.Lock, time.Time, erro
 	}
 }
 
-func (e *Elector) refresh(ctx context.Context, lock *redislock.Lock) error {
-	rctx, cancel := context.WithTimeout(ctx, e.opts.RenewInterval)
+// obtain takes the lease if it is free or already this elector's (the
+// token makes a retried or repeated obtain idempotent).
+func (e *Elector) obtain(ctx context.Context) (*redislock.Lock, error) {
+	octx, cancel := context.WithTimeout(ctx, e.opts.RenewInterval)
 	defer cancel()
-	return lock.Refresh(rctx, e.opts.TTL, nil)
+	return e.locker.Obtain(octx, e.key, e.opts.TTL, &redislock.Options{Token: e.token})
 }
 
-// restartGuard returns how long to wait before working after taking a new
-// lease: the rest of a TTL since Redis started, plus a second for the
-// rounding of its uptime. A Redis that does not say its uptime gives 0.
+// restartGuard returns how long Redis must still run before a new leader
+// may start: the rest of a TTL since Redis started, plus a second for the
+// rounding of its uptime. A Redis that does not tell its uptime gives 0.
 func (e *Elector) restartGuard(ctx context.Context) time.Duration {
 	ictx, cancel := context.WithTimeout(ctx, e.opts.RenewInterval)
 	defer cancel()
@@ -237,26 +240,6 @@ func (e *Elector) restartGuard(ctx context.Context) time.Duration {
 		}
 	}
 	return 0
-}
-
-// holdFor renews lock for d without working; it reports false if ctx ended
-// (after releasing the lock).
-func (e *Elector) holdFor(ctx context.Context, lock *redislock.Lock, d time.Duration) bool {
-	end := time.NewTimer(d)
-	defer end.Stop()
-	tick := time.NewTicker(e.opts.RenewInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			e.release(lock)
-			return false
-		case <-end.C:
-			return true
-		case <-tick.C:
-			_ = e.refresh(ctx, lock)
-		}
-	}
 }
 
 // renewal is the outcome of one renewal attempt.
@@ -296,6 +279,15 @@ func (e *Elector) lead(ctx context.Context, lock *redislock.Lock, sent time.Time
 			rctx, cancel := context.WithTimeout(context.Background(), e.opts.RenewInterval)
 			r.err = lock.Refresh(rctx, e.opts.TTL, nil)
 			cancel()
+			if errors.Is(r.err, redislock.ErrNotObtained) {
+				// The lease is gone before its TTL: Redis restarted or was
+				// flushed. Take it back unless another replica holds it.
+				r.sent = time.Now()
+				if _, err := e.obtain(context.Background()); err == nil {
+					e.log.Warn("leader: lease vanished from Redis (restart?), took it back")
+					r.err = nil
+				}
+			}
 			select {
 			case renewed <- r:
 			case <-stopRenew:
