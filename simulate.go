@@ -15,14 +15,18 @@ import (
 
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/simulator"
+	"github.com/wallboard/wallboard/simulator/connect"
 	"github.com/wallboard/wallboard/simulator/ujet"
 )
 
-// simulation is a running simulator: one contact center behind both vendor APIs.
+// simulation is a running simulator: two contact centers, one behind the
+// UJET Manager API and one behind the Clarity Connect Web API, on one address.
 type simulation struct {
-	center *simulator.Center
-	ujet   *ujet.Handler
-	addr   net.Addr
+	ujetCenter    *simulator.Center
+	connectCenter *simulator.Center
+	ujet          *ujet.Handler
+	connect       *connect.Server
+	addr          net.Addr
 }
 
 // simOptions configure startSimulation.
@@ -39,17 +43,28 @@ type simOptions struct {
 // startSimulation serves the simulated vendor APIs on opts.addr until ctx
 // ends; g owns its goroutines.
 func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, log *slog.Logger) (*simulation, error) {
-	center := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
-	h := ujet.NewHandler(center, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit})
+	if opts.agents <= 0 {
+		opts.agents = simulator.DefaultAgents
+	}
+	uc := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
+	h := ujet.NewHandler(uc, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit})
+	// The Connect center has other people: another seed, a smaller team
+	// for the same traffic, so that its queues build up more.
+	cc := simulator.New(simulator.Options{Seed: opts.seed + 1000, Speed: opts.speed, Agents: max(opts.agents*3/4, 10)})
+	cs := connect.NewServer(cc, connect.Options{Logger: log.With("api", "connect")})
 	mux := http.NewServeMux()
 	mux.Handle(ujet.Prefix, h)
+	mux.Handle("/webapi/", cs)
+	mux.Handle("/webauth/", cs)
 
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return nil, fmt.Errorf("simulator: listen on %s: %w", opts.addr, err)
 	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	g.Go(func() error { return center.Run(ctx) })
+	g.Go(func() error { return uc.Run(ctx) })
+	g.Go(func() error { return cc.Run(ctx) })
+	g.Go(func() error { return cs.Run(ctx) })
 	g.Go(func() error {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("simulator: %w", err)
@@ -62,7 +77,7 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 		defer cancel()
 		return hs.Shutdown(sctx)
 	})
-	return &simulation{center: center, ujet: h, addr: ln.Addr()}, nil
+	return &simulation{ujetCenter: uc, connectCenter: cc, ujet: h, connect: cs, addr: ln.Addr()}, nil
 }
 
 // demoSources is what the demo's wallboard polls: the simulator on loopback.
@@ -84,13 +99,20 @@ func startDemo(ctx context.Context, g *errgroup.Group, cfg config.Config, log *s
 		return demoSources{}, err
 	}
 	base := "http://" + sim.addr.String()
-	log.Info("demo: simulated vendor APIs on loopback", "ujet", base+"/manager/api/v1")
+	log.Info("demo: simulated vendor APIs on loopback", "ujet", base+"/manager/api/v1", "connect", base+"/webapi/api")
 	return demoSources{
 		ujet: config.UJET{
 			BaseURL:    base + "/manager/api/v1",
 			Subdomain:  ujet.DefaultSubdomain,
 			Token:      ujet.DefaultToken,
 			SLAMinutes: cfg.UJET.SLAMinutes,
+		},
+		connect: config.Connect{
+			URL:      base,
+			ClientID: connect.DefaultClientID,
+			User:     connect.DefaultUser,
+			Password: connect.DefaultPassword,
+			HubPath:  connect.DefaultHubPath,
 		},
 	}, nil
 }
@@ -107,7 +129,7 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	token := fs.String("token", ujet.DefaultToken, "UJET API token it accepts")
 	rate := fs.Duration("rate-limit", time.Second, "minimum spacing between UJET requests; faster ones get 429")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes a simulated contact center behind the UJET Manager API (/manager/api/v1).\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes simulated contact centers behind the UJET Manager API (/manager/api/v1)\nand the Clarity Connect Web API v2 (/webapi/api, SignalR hub /webapi/hubs/gold).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -121,8 +143,12 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 		return err
 	}
 	base := "http://" + sim.addr.String()
-	fmt.Fprintf(stdout, "Simulated UJET Manager API at %s/manager/api/v1 (user %q).\nPoint a wallboard at it with:\n  WALLBOARD_UJET_BASE_URL=%s/manager/api/v1 WALLBOARD_UJET_SUBDOMAIN=%s WALLBOARD_UJET_TOKEN=%s go run .\n",
-		base, *subdomain, base, *subdomain, *token)
+	fmt.Fprintf(stdout, `Simulated UJET Manager API at %[1]s/manager/api/v1 and Clarity Connect at %[1]s/webapi/api.
+Point a wallboard at them with:
+  WALLBOARD_UJET_BASE_URL=%[1]s/manager/api/v1 WALLBOARD_UJET_SUBDOMAIN=%[2]s WALLBOARD_UJET_TOKEN=%[3]s \
+  WALLBOARD_CONNECT_URL=%[1]s WALLBOARD_CONNECT_USER='%[4]s' WALLBOARD_CONNECT_PASSWORD=%[5]s WALLBOARD_CONNECT_CLIENT_ID=%[6]s \
+  go run .
+`, base, *subdomain, *token, connect.DefaultUser, connect.DefaultPassword, connect.DefaultClientID)
 	if ready != nil {
 		ready(sim.addr.String())
 	}
