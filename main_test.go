@@ -132,8 +132,23 @@ func fingerprint(b model.Board) string {
 func TestDemoRunsLiveWithNoConfiguration(t *testing.T) {
 	base, _ := startWallboard(t, nil, nil)
 
-	first := waitBoard(t, base, 10*time.Second, "demo board has agents and queues from the simulator", func(b model.Board) bool {
-		return len(b.Agents) > 0 && len(b.Queues) > 0 && len(b.Sources) > 0 && b.Sources[0].OK
+	// UJET agents and queues beside Connect ones, both sources healthy.
+	first := waitBoard(t, base, 15*time.Second, "demo board has agents and queues of both simulated vendors", func(b model.Board) bool {
+		bySource := map[string]int{}
+		for _, a := range b.Agents {
+			bySource["agents "+a.Source]++
+		}
+		for _, q := range b.Queues {
+			bySource["queues "+q.Source]++
+		}
+		ok := 0
+		for _, s := range b.Sources {
+			if s.OK {
+				ok++
+			}
+		}
+		return ok == 2 && bySource["agents ujet"] > 0 && bySource["agents connect"] > 0 &&
+			bySource["queues ujet"] > 0 && bySource["queues connect"] > 0
 	})
 	waitBoard(t, base, 5*time.Second, "demo numbers change within 5 s", func(b model.Board) bool {
 		return fingerprint(b) != fingerprint(first)
