@@ -5,6 +5,12 @@
 // expire, so two replicas never run the same work at once; one that dies
 // loses the lease after its TTL and another takes over.
 //
+// Redis keeps nothing on disk: when it restarts, the lease vanishes. The
+// leader takes it back at its next renewal and works on; followers do not
+// compete until Redis has been up for a TTL, so a leader that died with the
+// restart is replaced after that. A FLUSHALL without a restart is not
+// detected: another replica could start before the leader's next renewal.
+//
 // Elector is the Redis implementation; Local always leads and serves the
 // single-server setup. Both implement Role.
 package leader
