@@ -242,7 +242,7 @@ func TestReplicasShareRedisAndFailOver(t *testing.T) {
 	if err := center.SetAgentStatus(ids[1], "Meal"); err != nil {
 		t.Fatal(err)
 	}
-	lag = waitAll(t, 15*time.Second, ids[1], "Meal", a, b)
+	waitAll(t, 15*time.Second, ids[1], "Meal", a, b)
 	t.Logf("both replicas show fresh data %v after Redis came back", time.Since(back).Round(time.Millisecond))
 
 	// The leader dies without releasing its lease: the other takes over

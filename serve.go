@@ -61,7 +61,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 			Token:     sources.UJET.Token,
 		})
 		if err != nil {
-			return fmt.Errorf("UJET: %w", err)
+			return fmt.Errorf("ujet: %w", err)
 		}
 		p := poller.New(client, store, poller.Config{SLAMinutes: sources.UJET.SLAMinutes}, log)
 		role := newRole("ujet")
@@ -71,7 +71,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	if sources.Connect.Configured() {
 		sub, err := newConnectSubscriber(sources.Connect, store, log)
 		if err != nil {
-			return fmt.Errorf("Connect: %w", err)
+			return fmt.Errorf("clarity connect: %w", err)
 		}
 		role := newRole("connect")
 		roles = append(roles, role)
