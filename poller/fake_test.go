@@ -205,11 +205,22 @@ func arrivalTimes(log []arrival) []time.Time {
 	return out
 }
 
-// recorder is a Sink that keeps every state it is given.
+// recorder is a Sink that keeps every state it is given. Like a store, it
+// offers the latest states through Snapshot; prev is what it held before.
 type recorder struct {
 	mu     sync.Mutex
+	prev   []model.SourceState
 	states []model.SourceState
 	signal chan struct{}
+}
+
+func (r *recorder) Snapshot(ctx context.Context) ([]model.SourceState, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.states) > 0 {
+		return []model.SourceState{r.states[len(r.states)-1]}, nil
+	}
+	return append([]model.SourceState(nil), r.prev...), nil
 }
 
 func newRecorder() *recorder { return &recorder{signal: make(chan struct{}, 1)} }

@@ -44,6 +44,12 @@ type board struct {
 	oldestSince map[string]time.Time
 	leftAt      map[string]time.Time // when an agent left agents/current_status
 	inLive      map[string]bool
+
+	// Carried over from a previous leader's state until reference data and
+	// SLA of this run have loaded.
+	agentsLoaded bool
+	carryAgents  map[string]model.Agent
+	carrySLA     map[string]*float64 // by queue id
 }
 
 // leafQueue is one leaf menu × language × channel that has assignments.
@@ -71,6 +77,20 @@ func newBoard(source string, sm *model.StatusMap) *board {
 		oldestSince:  map[string]time.Time{},
 		leftAt:       map[string]time.Time{},
 		inLive:       map[string]bool{},
+		carryAgents:  map[string]model.Agent{},
+		carrySLA:     map[string]*float64{},
+	}
+}
+
+// carryOver takes names, teams and queues from a state a previous leader
+// wrote, to show until this run's reference data and SLA arrive.
+func (b *board) carryOver(st model.SourceState) {
+	for _, a := range st.Agents {
+		b.carryAgents[a.ID] = a
+	}
+	for _, q := range st.Queues {
+		b.seenQueues[q.ID] = model.Queue{ID: q.ID, Name: q.Name, Lang: q.Lang, Channel: q.Channel}
+		b.carrySLA[q.ID] = q.SLAPercent
 	}
 }
 
@@ -117,6 +137,8 @@ func (b *board) setAgentsPage(list []AgentInfo) {
 
 // keepAgents drops agents not in keep (after the last page).
 func (b *board) keepAgents(keep map[ID]bool) {
+	b.agentsLoaded = true
+	b.carryAgents = map[string]model.Agent{}
 	for id := range b.agents {
 		if !keep[id] {
 			delete(b.agents, id)
@@ -224,6 +246,11 @@ func channelOf(s string) string {
 
 func (b *board) setSLA(channel string, list []MenuSLA) {
 	b.sla[channel] = list
+	for id := range b.carrySLA {
+		if strings.HasSuffix(id, ":"+channel) {
+			delete(b.carrySLA, id)
+		}
+	}
 	for _, e := range list {
 		if e.MenuPathID != "" && e.MenuPath != "" {
 			b.pathIDByName[string(e.MenuPath)] = e.MenuPathID
@@ -301,11 +328,16 @@ func (b *board) agentName(id ID, info AgentInfo, known bool) string {
 		if n != "" {
 			return n
 		}
+	} else if c, ok := b.carryAgents[string(id)]; ok && c.Name != "" {
+		return c.Name
 	}
 	return "Agent " + string(id)
 }
 
-func (b *board) agentTeams(info AgentInfo) []string {
+func (b *board) agentTeams(id ID, info AgentInfo, known bool) []string {
+	if c, ok := b.carryAgents[string(id)]; ok && !known {
+		return append([]string{}, c.Teams...)
+	}
 	out := []string{}
 	for _, t := range info.Teams {
 		name := string(t.Name)
@@ -346,7 +378,7 @@ func (b *board) agentsModel() []model.Agent {
 			Source:      b.source,
 			ID:          id,
 			Name:        b.agentName(a.ID, info, known),
-			Teams:       b.agentTeams(info),
+			Teams:       b.agentTeams(a.ID, info, known),
 			Status:      status,
 			StatusColor: b.color(a.StatusID, status),
 			State:       b.statusMap.State(status),
@@ -384,7 +416,7 @@ func (b *board) agentsModel() []model.Agent {
 		if live[string(id)] {
 			continue
 		}
-		m := model.Agent{Source: b.source, ID: string(id), Name: b.agentName(id, info, true), Teams: b.agentTeams(info)}
+		m := model.Agent{Source: b.source, ID: string(id), Name: b.agentName(id, info, true), Teams: b.agentTeams(id, info, true)}
 		if info.Status != nil && b.statusMap.State(string(info.Status.Name)) == model.StateOffline {
 			m.Status = string(info.Status.Name)
 			m.StatusColor = b.color(info.Status.ID, m.Status)
@@ -398,6 +430,22 @@ func (b *board) agentsModel() []model.Agent {
 		}
 		m.State = model.StateOffline
 		out = append(out, m)
+	}
+	if !b.agentsLoaded {
+		// Until the agents list has loaded, the agents a previous leader
+		// showed and that are not logged in stay, offline.
+		for id, c := range b.carryAgents {
+			if _, ok := b.agents[ID(id)]; ok || live[id] {
+				continue
+			}
+			m := model.Agent{Source: b.source, ID: id, Name: c.Name, Teams: append([]string{}, c.Teams...), State: model.StateOffline, Status: "Offline", StatusColor: b.colorByName["offline"]}
+			if c.State == model.StateOffline {
+				m.Status, m.StatusColor, m.Since = c.Status, c.StatusColor, c.Since
+			} else if t, ok := b.leftAt[id]; ok {
+				m.Since = &t
+			}
+			out = append(out, m)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {
@@ -439,7 +487,7 @@ func (b *board) queuesModel() []model.Queue {
 		add(id, lq.path, lq.lang, lq.channel)
 	}
 	for _, q := range b.seenQueues {
-		add(q.ID, q.Name, q.Lang, q.Channel)
+		add(q.ID, q.Name, q.Lang, q.Channel).SLAPercent = b.carrySLA[q.ID]
 	}
 	for channel, list := range b.sla {
 		for _, e := range list {

@@ -100,8 +100,9 @@ type Poller struct {
 	lastPut    model.SourceState
 	havePut    bool
 	putFailing bool
-	requests   int // requests made so far
-	streak     int // failures in a row, any endpoint
+	carry      *model.SourceState // the state found in the sink at start, shown until this run has its own
+	requests   int                // requests made so far
+	streak     int                // failures in a row, any endpoint
 }
 
 // endpointState is the failure record of one endpoint (one SLA channel, one
@@ -151,17 +152,56 @@ func New(client *Client, sink Sink, cfg Config, log *slog.Logger) *Poller {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{
-		client:    client,
-		sink:      sink,
-		cfg:       cfg,
-		log:       log.With("source", cfg.Source),
-		sched:     NewScheduler(cfg.Interval),
-		board:     newBoard(cfg.Source, cfg.StatusMap),
-		endpoints: map[string]*endpointState{},
-		slaDue:    map[string]time.Time{},
-		ref:       refresh{triggered: map[string]bool{}},
+	p := &Poller{
+		client: client,
+		sink:   sink,
+		cfg:    cfg,
+		log:    log.With("source", cfg.Source),
+		sched:  NewScheduler(cfg.Interval),
 	}
+	p.reset()
+	return p
+}
+
+// reset forgets everything a previous Run learned: with several replicas,
+// another one may have polled in between.
+func (p *Poller) reset() {
+	p.board = newBoard(p.cfg.Source, p.cfg.StatusMap)
+	p.endpoints = map[string]*endpointState{}
+	p.nextLive, p.lastLive = 0, false
+	p.slaDue = map[string]time.Time{}
+	p.ref = refresh{triggered: map[string]bool{}}
+	p.liveOK = [2]time.Time{}
+	p.health = "UJET: connecting"
+	p.lastPut, p.havePut, p.putFailing = model.SourceState{}, false, false
+	p.carry = nil
+	p.requests, p.streak = 0, 0
+}
+
+// stateReader is the part of a store the poller uses, when its sink has it,
+// to carry on from the state a previous leader (another replica, or an
+// earlier Run) left: its data stays on the board, marked by its own age,
+// until this run has fresh data, and its names and queues fill in until the
+// reference data has loaded.
+type stateReader interface {
+	Snapshot(ctx context.Context) ([]model.SourceState, error)
+}
+
+func (p *Poller) previous(ctx context.Context) *model.SourceState {
+	r, ok := p.sink.(stateReader)
+	if !ok {
+		return nil
+	}
+	states, err := r.Snapshot(ctx)
+	if err != nil {
+		return nil
+	}
+	for _, st := range states {
+		if st.Source == p.cfg.Source && st.Kind == "ujet" && (len(st.Agents) > 0 || len(st.Queues) > 0) {
+			return &st
+		}
+	}
+	return nil
 }
 
 // Scheduler returns the scheduler that spaces the poller's requests.
@@ -170,9 +210,21 @@ func (p *Poller) Scheduler() *Scheduler { return p.sched }
 // Run polls until ctx ends and then returns nil. Source errors never end it:
 // it retries within the request budget and reports them in the state's
 // health.
+//
+// Run may be called again after it returned (leader election does): each
+// run starts afresh from what the sink holds.
 func (p *Poller) Run(ctx context.Context) error {
-	p.health = "UJET: connecting"
-	p.put(ctx)
+	p.reset()
+	if prev := p.previous(ctx); prev != nil {
+		// Someone polled before: keep their data on the board rather than
+		// blank it, and leave a full interval after their last request.
+		p.carry = prev
+		p.board.carryOver(*prev)
+		p.lastPut, p.havePut = p.state(), true
+		p.sched.PauseUntil(time.Now().Add(p.cfg.Interval))
+	} else {
+		p.put(ctx)
+	}
 	p.startRefresh(true)
 	for ctx.Err() == nil {
 		if _, ok, at := p.pick(time.Now()); !ok {
@@ -536,6 +588,8 @@ func (p *Poller) state() model.SourceState {
 	}
 	a, m := p.liveOK[0], p.liveOK[1]
 	switch {
+	case a.IsZero() && m.IsZero() && p.carry != nil:
+		st.UpdatedAt = p.carry.UpdatedAt
 	case a.IsZero():
 		st.UpdatedAt = m
 	case m.IsZero() || a.Before(m):
@@ -543,11 +597,17 @@ func (p *Poller) state() model.SourceState {
 	default:
 		st.UpdatedAt = m
 	}
-	if p.board.haveAgents {
+	switch {
+	case p.board.haveAgents:
 		st.Agents = p.board.agentsModel()
+	case p.carry != nil:
+		st.Agents = p.carry.Agents
 	}
-	if p.board.haveMenus {
+	switch {
+	case p.board.haveMenus:
 		st.Queues = p.board.queuesModel()
+	case p.carry != nil:
+		st.Queues = p.carry.Queues
 	}
 	return st
 }

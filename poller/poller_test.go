@@ -401,3 +401,65 @@ func TestWrongTokenBeforeFirstSuccess(t *testing.T) {
 		t.Errorf("%d warnings for one persistent fault, want 1:\n%s", n, out)
 	}
 }
+
+// A new leader (another replica, or this one again) carries on from the state
+// in the store: the board is never blanked, carried names fill in until the
+// reference data loads, and the first request waits a full interval.
+func TestCarriesOnFromPreviousState(t *testing.T) {
+	t.Parallel()
+	f := newFakeUJET(t, fastGap)
+	liveTenant(20).serve(f)
+	f.inject(fakeFault{path: "agents", status: 503, body: "down", count: 1000}) // names never load
+	t0 := time.Now().Add(-time.Minute).UTC()
+	sla := 50.0
+	prev := model.SourceState{
+		Health: model.Health{Source: "ujet", Kind: "ujet", OK: true, UpdatedAt: t0},
+		Agents: []model.Agent{
+			{Source: "ujet", ID: "1", Name: "Carried Name", Teams: []string{"Carried Team"}, State: model.StateAvailable, Status: "Available"},
+			{Source: "ujet", ID: "77", Name: "Gone Home", State: model.StateAvailable, Status: "Available"},
+		},
+		Queues: []model.Queue{{Source: "ujet", ID: "555:en:call", Name: "Old Queue", Lang: "en", Channel: "call", Waiting: 3, SLAPercent: &sla}},
+	}
+	c, err := NewClient(ClientConfig{BaseURL: f.baseURL(), Subdomain: f.user, Token: f.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	rec.prev = []model.SourceState{prev}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { New(c, rec, fastConfig(), nil).Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	st := rec.waitFor(t, 5*time.Second, "live data with carried names", func(st model.SourceState) bool {
+		_, ok := findAgent(st, "2")
+		_, qok := findQueue(st, "102:en:call")
+		return ok && qok
+	})
+	if a, _ := findAgent(st, "1"); a.Name != "Carried Name" || strings.Join(a.Teams, ",") != "Carried Team" || a.Status != "Available" {
+		t.Errorf("agent 1 = %+v, want the carried name and team with live status", a)
+	}
+	if a, ok := findAgent(st, "77"); !ok || a.Name != "Gone Home" || a.State != model.StateOffline {
+		t.Errorf("agent 77 (not logged in) = %+v, %v; want carried, offline", a, ok)
+	}
+	if a, _ := findAgent(st, "2"); a.Name != "Agent 2" {
+		t.Errorf("agent 2 with neither reference nor carried name = %q", a.Name)
+	}
+	// The carried queue stays, with nobody waiting; its SLA is the carried
+	// one until this run's SLA lists (which lack it) load, then null.
+	if q, ok := findQueue(st, "555:en:call"); !ok || q.Waiting != 0 || (q.SLAPercent != nil && *q.SLAPercent != 50) {
+		t.Errorf("carried queue = %+v (SLA %s), %v; want kept with nobody waiting", q, ptrStr(q.SLAPercent), ok)
+	}
+	for i, s := range rec.all() {
+		if len(s.Agents) == 0 {
+			t.Errorf("state %d has no agents: the board was blanked", i)
+		}
+		if s.UpdatedAt.Before(t0) {
+			t.Errorf("state %d updated_at %v older than the carried state's", i, s.UpdatedAt)
+		}
+	}
+	if first := f.log()[0].at; first.Sub(start) < fastInterval {
+		t.Errorf("first request %v after start, want at least one interval after the previous leader", first.Sub(start))
+	}
+}
