@@ -17,6 +17,7 @@ import (
 
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/leader"
 	"github.com/wallboard/wallboard/poller"
 	"github.com/wallboard/wallboard/server"
@@ -78,6 +79,13 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		g.Go(func() error { return role.Run(ctx, sub.Run) })
 	}
 
+	// History: sampled once a minute by one replica, kept where the store is.
+	hist := openHistory(store)
+	sampler := history.NewSampler(store, hist, history.SamplerOptions{Logger: log})
+	hrole := newRole("history")
+	roles = append(roles, hrole)
+	g.Go(func() error { return hrole.Run(ctx, sampler.Run) })
+
 	srv := server.New(server.Options{
 		Store:   store,
 		Logger:  log,
@@ -137,6 +145,15 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (cache.
 	return r, func(name string) leader.Role {
 		return leader.New(r.Client(), r.Prefix()+"leader:"+name, leader.Options{Name: name, Logger: log})
 	}, nil
+}
+
+// openHistory keeps the board history beside the store: in Redis when the
+// store is there, so that every replica serves the same history.
+func openHistory(store cache.Store) history.Store {
+	if r, ok := store.(*cache.Redis); ok {
+		return history.NewRedis(r.Client(), r.Prefix(), history.Options{})
+	}
+	return history.NewMemory(history.Options{})
 }
 
 // version identifies this build: open walls reload when it changes.
