@@ -463,3 +463,38 @@ func TestCarriesOnFromPreviousState(t *testing.T) {
 		t.Errorf("first request %v after start, want at least one interval after the previous leader", first.Sub(start))
 	}
 }
+
+// Leader election runs the same Poller again after it lost and regained the
+// lease: the second run starts afresh but never blanks the board.
+func TestRunAgain(t *testing.T) {
+	t.Parallel()
+	f := newFakeUJET(t, fastGap)
+	liveTenant(20).serve(f)
+	c, err := NewClient(ClientConfig{BaseURL: f.baseURL(), Subdomain: f.user, Token: f.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	p := New(c, rec, fastConfig(), nil)
+	for run := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		before := len(rec.all())
+		go func() { done <- p.Run(ctx) }()
+		rec.waitFor(t, 10*time.Second, fmt.Sprintf("run %d loaded", run), func(st model.SourceState) bool {
+			return len(rec.all()) > before && loaded(20)(st)
+		})
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run %d returned %v", run, err)
+		}
+		if run == 1 {
+			for i, st := range rec.all()[before:] {
+				if len(st.Agents) == 0 {
+					t.Errorf("second run's state %d has no agents", i)
+				}
+			}
+		}
+	}
+	checkSpacing(t, arrivalTimes(f.log()), fastGap)
+}
