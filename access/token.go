@@ -1,0 +1,163 @@
+package access
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Display token format (all parts base64url without padding):
+//
+//	wbd1.<id>.<board>.<HMAC-SHA256(displayKey, "wbd1\x00"+id+"\x00"+board)>
+//
+// board is a board id or "*" for every board. A token has no expiry; it is
+// revoked by listing its id in Config.RevokedTokens.
+const tokenPrefix = "wbd1"
+
+// AllBoards as the board id of a display token makes it valid on every board.
+const AllBoards = "*"
+
+var (
+	errTokenMalformed  = errors.New("not a display token")
+	errTokenSignature  = errors.New("display token signature does not match")
+	errTokenRevoked    = errors.New("display token revoked")
+	errTokenOtherBoard = errors.New("display token is for another board")
+	errNoSecret        = errors.New("no display secret configured")
+)
+
+// DisplayToken describes a verified display token.
+type DisplayToken struct {
+	ID    string // the token id, used to revoke it
+	Board string // the board it opens, or AllBoards
+}
+
+// IssueDisplayToken returns a display token for boardID (or AllBoards) with
+// the given token id. It returns "" when no display secret is configured or
+// id is not a valid token id (see ValidTokenID); the CLI helper
+// DisplayTokenCommand reports those cases as errors.
+func (g *Guard) IssueDisplayToken(boardID string, id string) string {
+	st := g.state()
+	if !st.haveSecret || ValidTokenID(id) != nil || boardID == "" {
+		return ""
+	}
+	return tokenPrefix + "." + b64(id) + "." + b64(boardID) + "." + b64b(tokenMAC(st.displayKey, id, boardID))
+}
+
+// ValidTokenID reports whether id can name a display token: 1-128 printable
+// ASCII characters without spaces.
+func ValidTokenID(id string) error {
+	if id == "" || len(id) > maxTokenIDLen {
+		return fmt.Errorf("token id must be 1-%d characters", maxTokenIDLen)
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' {
+			return errors.New("token id must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// verifyToken checks tok's signature, revocation and board.
+func (st *state) verifyToken(tok, boardID string) (DisplayToken, error) {
+	if !st.haveSecret {
+		return DisplayToken{}, errNoSecret
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 4 || parts[0] != tokenPrefix {
+		return DisplayToken{}, errTokenMalformed
+	}
+	id, err1 := unb64(parts[1])
+	board, err2 := unb64(parts[2])
+	mac, err3 := unb64(parts[3])
+	if err1 != nil || err2 != nil || err3 != nil || id == "" || board == "" {
+		return DisplayToken{}, errTokenMalformed
+	}
+	if !hmac.Equal([]byte(mac), tokenMAC(st.displayKey, id, board)) {
+		return DisplayToken{}, errTokenSignature
+	}
+	t := DisplayToken{ID: id, Board: board}
+	if st.revoked[id] {
+		return t, errTokenRevoked
+	}
+	if board != AllBoards && subtle.ConstantTimeCompare([]byte(board), []byte(boardID)) != 1 {
+		return t, errTokenOtherBoard
+	}
+	return t, nil
+}
+
+func tokenMAC(key []byte, id, board string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(tokenPrefix + "\x00" + id + "\x00" + board))
+	return m.Sum(nil)
+}
+
+// Session cookie format:
+//
+//	wbs1.<user>.<expiry unix seconds>.<password fingerprint>.<HMAC-SHA256>
+//
+// The fingerprint (first 8 bytes of SHA-256 of the user's bcrypt hash) ends
+// every session of a user whose password changes in config.
+const sessionPrefix = "wbs1"
+
+func (st *state) issueSession(user User, expires time.Time) string {
+	exp := strconv.FormatInt(expires.Unix(), 10)
+	fp := fingerprint(user.PasswordHash)
+	return sessionPrefix + "." + b64(user.Name) + "." + exp + "." + b64b(fp) + "." + b64b(sessionMAC(st.sessionKey, user.Name, exp, fp))
+}
+
+// verifySession returns the session's user if v is a valid, unexpired
+// session of a user still configured with the same password.
+func (st *state) verifySession(v string, now time.Time) (string, bool) {
+	if !st.haveSecret {
+		return "", false
+	}
+	parts := strings.Split(v, ".")
+	if len(parts) != 5 || parts[0] != sessionPrefix {
+		return "", false
+	}
+	name, err1 := unb64(parts[1])
+	fp, err2 := unb64(parts[3])
+	mac, err3 := unb64(parts[4])
+	exp, err4 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return "", false
+	}
+	if !hmac.Equal([]byte(mac), sessionMAC(st.sessionKey, name, parts[2], []byte(fp))) {
+		return "", false
+	}
+	if !now.Before(time.Unix(exp, 0)) {
+		return "", false
+	}
+	u, ok := st.users[name]
+	if !ok || subtle.ConstantTimeCompare([]byte(fp), fingerprint(u.PasswordHash)) != 1 {
+		return "", false
+	}
+	return name, true
+}
+
+func sessionMAC(key []byte, name, exp string, fp []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(sessionPrefix + "\x00" + name + "\x00" + exp + "\x00"))
+	m.Write(fp)
+	return m.Sum(nil)
+}
+
+func fingerprint(hash string) []byte {
+	s := sha256.Sum256([]byte(hash))
+	return s[:8]
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func b64b(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func unb64(s string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return string(b), err
+}
