@@ -18,6 +18,9 @@ import (
 type Config struct {
 	Addr     string
 	LogLevel slog.Level
+	// File is the board configuration file (see LoadFile); empty: board
+	// "all" with the built-in defaults.
+	File string
 
 	UJET    UJET
 	Connect Connect
@@ -95,6 +98,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
+	str(&c.File, setting{"config", "WALLBOARD_CONFIG", "board configuration file (YAML: boards, thresholds, statuses, access; see wallboard.example.yaml); reloaded on change and SIGHUP"}, "")
 
 	str(&c.UJET.BaseURL, setting{"ujet-base-url", "WALLBOARD_UJET_BASE_URL", "UJET Manager API base URL with its path, https://{subdomain}.{domain}/manager/api/v1; overrides --ujet-domain"}, "")
 	str(&c.UJET.Subdomain, setting{"ujet-subdomain", "WALLBOARD_UJET_SUBDOMAIN", "UJET subdomain; also the Basic-auth user name"}, "")
@@ -217,6 +221,7 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
+		slog.String("config", c.File),
 		slog.Bool("demo", c.Demo()),
 		slog.String("ujet_base_url", c.UJET.BaseURL),
 		slog.String("ujet_subdomain", c.UJET.Subdomain),

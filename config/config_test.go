@@ -74,7 +74,8 @@ func TestHelpDocumentsEverySetting(t *testing.T) {
 	}
 	for _, s := range []string{"-addr", "WALLBOARD_ADDR", "ujet-base-url", "WALLBOARD_UJET_BASE_URL", "WALLBOARD_UJET_SUBDOMAIN",
 		"WALLBOARD_UJET_DOMAIN", "WALLBOARD_UJET_TOKEN", "WALLBOARD_REDIS_URL", "WALLBOARD_CONNECT_URL", "WALLBOARD_CONNECT_CLIENT_ID",
-		"WALLBOARD_CONNECT_USER", "WALLBOARD_CONNECT_PASSWORD", "WALLBOARD_CONNECT_TOKEN", "WALLBOARD_CONNECT_HUB_PATH", "simulate"} {
+		"WALLBOARD_CONNECT_USER", "WALLBOARD_CONNECT_PASSWORD", "WALLBOARD_CONNECT_TOKEN", "WALLBOARD_CONNECT_HUB_PATH", "simulate",
+		"-config", "WALLBOARD_CONFIG"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("help does not mention %s", s)
 		}
@@ -100,5 +101,26 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "127.0.0.1:6379") {
 		t.Errorf("log line should still name the Redis host: %s", buf.String())
+	}
+}
+
+func TestConfigFileFromFlagOrEnv(t *testing.T) {
+	c, err := Parse(nil, env(map[string]string{"WALLBOARD_CONFIG": "/etc/wallboard.yaml"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File != "/etc/wallboard.yaml" {
+		t.Errorf("WALLBOARD_CONFIG: File %q", c.File)
+	}
+	c, err = Parse([]string{"--config", "boards.yaml"}, env(map[string]string{"WALLBOARD_CONFIG": "/etc/wallboard.yaml"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File != "boards.yaml" {
+		t.Errorf("--config must win over WALLBOARD_CONFIG: File %q", c.File)
+	}
+	c, err = Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil || c.File != "" {
+		t.Errorf("no config file by default: %q, %v", c.File, err)
 	}
 }
