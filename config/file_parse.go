@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"math"
@@ -47,13 +48,9 @@ func parseFile(path string, data []byte) (*File, error) {
 	p := &parser{path: path}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		} else {
-			msg = strings.TrimPrefix(msg, "yaml: ")
+		line, msg := syntaxError(err)
+		if exact := syntaxLine(data, msg); exact > 0 {
+			line = exact
 		}
 		return nil, &Error{Path: path, Problems: []Problem{{Line: line, Msg: "not valid YAML: " + msg}}}
 	}
@@ -139,6 +136,36 @@ func parseFile(path string, data []byte) (*File, error) {
 		return nil, &Error{Path: path, Problems: p.problems}
 	}
 	return f, nil
+}
+
+func syntaxError(err error) (line int, msg string) {
+	msg = err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return line, m[2]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// syntaxLine finds the line of a YAML syntax error: the shortest run of
+// leading lines that fails with the same message. The YAML parser reports
+// the start of the enclosing block instead, or no line at all.
+func syntaxLine(data []byte, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > 1000 {
+		return 0
+	}
+	var prefix []byte
+	for i, l := range lines {
+		prefix = append(prefix, l...)
+		var n yaml.Node
+		if err := yaml.Unmarshal(prefix, &n); err != nil {
+			if _, m := syntaxError(err); m == msg {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // deref follows aliases and counts nodes against maxNodes. It returns nil

@@ -1,0 +1,361 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
+)
+
+// writeFile writes content to name in a fresh directory and returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const exampleHash = "$2a$12$m3CJgonIQgfLA6qqtnd0OeupniO3r/vuYVPu.UfJQh70wCp.JN3WC"
+
+func TestExampleFileIsValid(t *testing.T) {
+	// The example names a secret_file beside it; give it one.
+	dir := t.TempDir()
+	data, err := os.ReadFile("../wallboard.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "wallboard.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "display-token.secret"), []byte("0123456789abcdef0123456789abcdef-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadFile(path)
+	if err != nil {
+		t.Fatalf("the shipped example must load:\n%v", err)
+	}
+	var ids []string
+	for _, b := range f.Boards {
+		ids = append(ids, b.ID)
+	}
+	if strings.Join(ids, ",") != "all,billing,connect-sales,lobby" {
+		t.Errorf("boards %v", ids)
+	}
+	billing, _ := f.Board("billing")
+	if *billing.Thresholds.SLAWarn != 90 || *billing.Thresholds.LongestWaitCritical != 3*time.Minute || *billing.Thresholds.WaitingWarn != 5 {
+		t.Errorf("billing thresholds: own sla_warn 90, longest_wait_critical and waiting_warn from defaults; got %+v", billing.Thresholds)
+	}
+	if billing.Names != NamesHidden || billing.Theme != ThemeHighContrast || billing.Rotate != 15*time.Second {
+		t.Errorf("billing: %+v", billing)
+	}
+	if got := strings.Join(billing.Queues.UJET.MenuIDs, ","); got != "11,21" {
+		t.Errorf("menu ids %q", got)
+	}
+	sales, _ := f.Board("connect-sales")
+	if sales.Rotate != 0 || sales.Theme != ThemeLight || sales.Names != NamesFull {
+		t.Errorf("connect-sales: rotate off, light, full names; got %+v", sales)
+	}
+	all, _ := f.Board("all")
+	if !all.Implicit || all.Names != NamesFirstInitial {
+		t.Errorf("implicit all board takes the defaults: %+v", all)
+	}
+	if string(f.Access.DisplayTokens.Secret) != "0123456789abcdef0123456789abcdef-secret" {
+		t.Errorf("secret_file not read (or not trimmed)")
+	}
+	if f.Access.Users[0].Name != "ana" || f.Access.Users[0].PasswordHash != exampleHash {
+		t.Errorf("users: %+v", f.Access.Users)
+	}
+	if got := f.EmbedOrigins("billing"); strings.Join(got, " ") != "https://intranet.example.com https://*.portal.example.com https://billing-portal.example.com" {
+		t.Errorf("embed origins of billing: %v", got)
+	}
+	sm := f.Statuses.Map(VendorUJET, model.DefaultUJETStatuses())
+	if sm.State("coaching") != model.StateAway || sm.State("Outbound-Campaign") != model.StateBusy || sm.State("Available") != model.StateAvailable {
+		t.Errorf("status overrides not applied")
+	}
+	if cm := f.Statuses.Map(VendorConnect, nil); cm.State("offPhoneActivity") != model.StateBusy {
+		t.Errorf("connect status override not applied")
+	}
+}
+
+func TestEmptyFileIsBoardAll(t *testing.T) {
+	for _, content := range []string{"", "# only a comment\n", "boards: []\n"} {
+		f, err := LoadFile(writeFile(t, "w.yaml", content))
+		if err != nil {
+			t.Fatalf("%q: %v", content, err)
+		}
+		if len(f.Boards) != 1 || f.Boards[0].ID != "all" || !f.Boards[0].Implicit {
+			t.Fatalf("%q: boards %+v", content, f.Boards)
+		}
+		if *f.Boards[0].Thresholds.SLAWarn != 80 || f.Boards[0].Theme != ThemeDark || len(f.Boards[0].Tiles) != len(DefaultTiles()) {
+			t.Errorf("built-in defaults: %+v", f.Boards[0])
+		}
+	}
+}
+
+func TestBoardAllCanBeReplaced(t *testing.T) {
+	f, err := LoadFile(writeFile(t, "w.yaml", "boards:\n  - id: team\n  - id: all\n    title: Everything\n    names: hidden\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Boards) != 2 || f.Boards[1].ID != "all" || f.Boards[1].Implicit || f.Boards[1].Title != "Everything" || f.Boards[1].Names != NamesHidden {
+		t.Fatalf("the file's all must replace the built-in one: %+v", f.Boards)
+	}
+	if f.Boards[0].Title != "team" {
+		t.Errorf("title defaults to the id: %q", f.Boards[0].Title)
+	}
+}
+
+func TestValidationErrorsNameTheLine(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       string // file:line: … must appear in the error
+	}{
+		{"sla not a percentage", "boards:\n  - id: a\n  - id: b\n    thresholds:\n      sla_warn: 120\n",
+			"w.yaml:5: boards[1].thresholds.sla_warn: 120 is not a percentage (0–100)"},
+		{"sla critical above warn", "boards:\n  - id: a\n    thresholds:\n      sla_warn: 70\n      sla_critical: 80\n",
+			"w.yaml:5: boards[0].thresholds.sla_critical: sla_critical 80 is above sla_warn 70"},
+		{"sla warn under inherited critical", "defaults:\n  thresholds:\n    sla_critical: 60\nboards:\n  - id: a\n    thresholds:\n      sla_warn: 50\n",
+			"w.yaml:7: boards[0].thresholds.sla_critical: sla_critical (inherited) 60 is above sla_warn 50"},
+		{"defaults critical above warn", "defaults:\n  thresholds:\n    sla_warn: 50\n",
+			"w.yaml:3: defaults.thresholds.sla_critical: sla_critical (inherited) 60 is above sla_warn 50"},
+		{"wait critical below warn", "defaults:\n  thresholds:\n    longest_wait_warn: 2m\n    longest_wait_critical: 90\n",
+			"w.yaml:4: defaults.thresholds.longest_wait_critical: longest_wait_critical 1m30s is below longest_wait_warn 2m0s"},
+		{"waiting critical below warn", "boards:\n  - id: a\n    queue_thresholds:\n      - queue_id: \"1\"\n        waiting_warn: 9\n        waiting_critical: 3\n",
+			"w.yaml:6: boards[0].queue_thresholds[0].waiting_critical: waiting_critical 3 is below waiting_warn 9"},
+		{"bad duration", "defaults:\n  thresholds:\n    longest_wait_warn: soon\n",
+			`w.yaml:3: defaults.thresholds.longest_wait_warn: soon: want seconds or a duration like "90s" or "2m"`},
+		{"negative count", "defaults:\n  thresholds:\n    waiting_warn: -1\n",
+			"w.yaml:3: defaults.thresholds.waiting_warn: -1 is not a count"},
+		{"duplicate board id", "boards:\n  - id: sales\n  - id: support\n  - id: sales\n",
+			`w.yaml:4: boards[2].id: duplicate board id "sales" (first defined at line 2)`},
+		{"duplicate all", "boards:\n  - id: all\n  - id: all\n", `w.yaml:3: boards[1].id: duplicate board id "all"`},
+		{"id not url-safe", "boards:\n  - id: sales floor\n", `w.yaml:2: boards[0].id: "sales floor" is not a url-safe id`},
+		{"board without id", "boards:\n  - title: Sales\n", "w.yaml:2: boards[0].id: every board needs an id"},
+		{"unknown tile", "boards:\n  - id: a\n    tiles:\n      - calls_waiting\n      - sla_cal\n",
+			`w.yaml:5: boards[0].tiles[1]: unknown tile "sla_cal" (did you mean "sla_call"?)`},
+		{"tile twice", "defaults:\n  tiles: [agent_grid, agent_grid]\n", `w.yaml:2: defaults.tiles[1]: tile "agent_grid" listed twice`},
+		{"no tiles", "boards:\n  - id: a\n    tiles: []\n", "w.yaml:3: boards[0].tiles: a board needs at least one tile"},
+		{"unknown theme", "boards:\n  - id: a\n    theme: blue\n", `w.yaml:3: boards[0].theme: unknown theme "blue"; want one of dark, light, high_contrast`},
+		{"unknown name mode", "defaults:\n  names: initials\n", `w.yaml:2: defaults.names: unknown name mode "initials"`},
+		{"rotate too fast", "boards:\n  - id: a\n    rotate: 1s\n", "w.yaml:3: boards[0].rotate: 1s is too fast to read"},
+		{"bad origin url", "boards:\n  - id: a\n    embed_origins:\n      - https://ok.example.com\n      - intranet.example.com\n",
+			`w.yaml:5: boards[0].embed_origins[1]: "intranet.example.com": not an origin`},
+		{"origin with path", "access:\n  embed:\n    allowed_origins: [\"https://x.example.com/page\"]\n",
+			"w.yaml:3: access.embed.allowed_origins[0]: \"https://x.example.com/page\": an origin has no user, path, query or fragment"},
+		{"origin wildcard", "access:\n  embed:\n    allowed_origins: [\"*\"]\n", "w.yaml:3: access.embed.allowed_origins[0]: \"*\": not an origin"},
+		{"typo'd key", "boards:\n  - id: a\n    thresholds:\n      sla_wran: 80\n",
+			`w.yaml:4: boards[0].thresholds.sla_wran: unknown key (did you mean "sla_warn"?)`},
+		{"typo'd top key", "\nbaords:\n  - id: a\n", `w.yaml:2: baords: unknown key (did you mean "boards"?)`},
+		{"key twice", "boards:\n  - id: a\n    title: A\n    title: B\n", "w.yaml:4: boards[0].title: given twice (first at line 3)"},
+		{"list wanted", "boards:\n  id: a\n", "w.yaml:2: boards: want a list, got a mapping"},
+		{"mapping wanted", "boards:\n  - id: a\n    queues: [1, 2]\n", "w.yaml:3: boards[0].queues: want a mapping"},
+		{"queue threshold without match", "boards:\n  - id: a\n    queue_thresholds:\n      - sla_warn: 90\n",
+			"w.yaml:4: boards[0].queue_thresholds[0]: give exactly one of queue_id and path_prefix"},
+		{"unknown state", "statuses:\n  ujet:\n    Coaching: resting\n",
+			`w.yaml:3: statuses.ujet.Coaching: unknown state "resting"`},
+		{"unknown vendor", "statuses:\n  genesys:\n    x: away\n", `w.yaml:2: statuses.genesys: unknown key`},
+		{"bad bcrypt", "access:\n  users:\n    - name: ana\n      password_hash: hunter2hunter2\n",
+			"w.yaml:4: access.users[0].password_hash: not a bcrypt hash"},
+		{"user twice", "access:\n  users:\n    - {name: ana, password_hash: \"" + exampleHash + "\"}\n    - {name: ana, password_hash: \"" + exampleHash + "\"}\n",
+			`w.yaml:4: access.users[1].name: user "ana" defined twice (first at line 3)`},
+		{"user without hash", "access:\n  users:\n    - name: ana\n", "w.yaml:3: access.users[0].password_hash: every user needs a password_hash"},
+		{"short secret", "access:\n  display_tokens:\n    secret: tooshort-secret-value\n", "w.yaml:3: access.display_tokens.secret: too short"},
+		{"unreadable secret file", "access:\n  display_tokens:\n    secret_file: missing.secret\n",
+			"w.yaml:3: access.display_tokens.secret_file: cannot read "},
+		{"bad proxy header", "access:\n  trusted_proxy_header: \"X Forwarded User\"\n", `w.yaml:2: access.trusted_proxy_header: "X Forwarded User" is not an HTTP header name`},
+		{"yaml syntax", "boards:\n  - id: a\n   title: b\n", "w.yaml:3: not valid YAML"},
+		{"unclosed list", "boards:\n  - id: a\n    sources: [ujet,\n    title: x\n", "w.yaml:4: not valid YAML"},
+		{"mapping in a value", "boards:\n  - id: a\n    title: a: b\n", "w.yaml:3: not valid YAML: mapping values are not allowed"},
+		{"tab indentation", "boards:\n\t- id: a\n", "w.yaml:2: not valid YAML"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadFile(writeFile(t, "w.yaml", tc.yaml))
+			if err == nil {
+				t.Fatalf("want an error with %q", tc.want)
+			}
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("want a *config.Error, got %T: %v", err, err)
+			}
+			// The error names the file by the path it was given.
+			msg := strings.ReplaceAll(err.Error(), filepath.Dir(fe.Path)+string(filepath.Separator), "")
+			if !strings.Contains(msg, tc.want) {
+				t.Fatalf("error\n%s\nwant it to contain\n%s", msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestEveryProblemReportedAtOnce(t *testing.T) {
+	content := `boards:
+  - id: a
+    theme: purple
+  - id: a
+    tiles: [nope]
+    thresholds:
+      sla_warn: 101
+defaults:
+  names: everything
+`
+	_, err := LoadFile(writeFile(t, "w.yaml", content))
+	var fe *Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v", err)
+	}
+	var lines []int
+	for _, p := range fe.Problems {
+		lines = append(lines, p.Line)
+	}
+	want := []int{3, 4, 5, 7, 9}
+	if len(lines) != len(want) {
+		t.Fatalf("want problems at lines %v, got %v:\n%v", want, lines, err)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Fatalf("want problems at lines %v (in order), got %v:\n%v", want, lines, err)
+		}
+	}
+}
+
+func TestErrorsNeverEchoSecrets(t *testing.T) {
+	hash := "$2b$10$thisisnotavalidhashbecauseitistooshort"
+	secret := "short-but-secret-42"
+	content := "access:\n  users:\n    - name: ana\n      password_hash: \"" + hash + "\"\n  display_tokens:\n    secret: " + secret + "\n"
+	_, err := LoadFile(writeFile(t, "w.yaml", content))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, s := range []string{hash, "thisisnotavalidhash", secret} {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error leaks %q:\n%v", s, err)
+		}
+	}
+	// A secret file with a short secret: the error gives its length, never its content.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "s"), []byte("tiny-secret-value"), 0o600)
+	p := filepath.Join(dir, "w.yaml")
+	os.WriteFile(p, []byte("access:\n  display_tokens:\n    secret_file: s\n"), 0o600)
+	_, err = LoadFile(p)
+	if err == nil || strings.Contains(err.Error(), "tiny-secret-value") || !strings.Contains(err.Error(), "17 characters") {
+		t.Errorf("short secret file: %v", err)
+	}
+}
+
+func TestThresholdForms(t *testing.T) {
+	content := `defaults:
+  thresholds:
+    sla_warn: "85%"
+    sla_critical: 70.5
+    longest_wait_warn: 90
+    longest_wait_critical: 2m30s
+    waiting_warn: 0
+    waiting_critical: 4
+boards:
+  - id: q
+    queue_thresholds:
+      - path_prefix: Support/VIP
+        sla_warn: 99
+`
+	f, err := LoadFile(writeFile(t, "w.yaml", content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := f.Defaults.Thresholds
+	if *th.SLAWarn != 85 || *th.SLACritical != 70.5 || *th.LongestWaitWarn != 90*time.Second ||
+		*th.LongestWaitCritical != 150*time.Second || *th.WaitingWarn != 0 || *th.WaitingCritical != 4 {
+		t.Errorf("thresholds %+v", th)
+	}
+	q, _ := f.Board("q")
+	if len(q.QueueThresholds) != 1 || q.QueueThresholds[0].PathPrefix != "Support/VIP" || *q.QueueThresholds[0].Thresholds.SLAWarn != 99 ||
+		q.QueueThresholds[0].Thresholds.SLACritical != nil {
+		t.Errorf("queue thresholds keep only their own fields: %+v", q.QueueThresholds)
+	}
+}
+
+func TestAliasesWorkAndBombsAreRefused(t *testing.T) {
+	content := `defaults:
+  thresholds: &strict
+    sla_warn: 90
+    sla_critical: 80
+boards:
+  - id: a
+    thresholds: *strict
+`
+	f, err := LoadFile(writeFile(t, "w.yaml", content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.Board("a"); *a.Thresholds.SLAWarn != 90 {
+		t.Errorf("alias not followed")
+	}
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nboards:\n  - id: x\n    sources: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+	done := make(chan error, 1)
+	go func() { _, err := LoadFile(writeFile(t, "w.yaml", bomb)); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("an alias bomb must be refused")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("alias bomb hangs the parser")
+	}
+}
+
+func TestUnknownSources(t *testing.T) {
+	f, err := LoadFile(writeFile(t, "w.yaml", "boards:\n  - id: a\n    sources: [ujet, conect]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := f.UnknownSources([]string{"ujet", "connect"})
+	if len(ps) != 1 || ps[0].Line != 2 || !strings.Contains(ps[0].Msg, `"conect" (did you mean "connect"?)`) {
+		t.Errorf("problems %+v", ps)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func FuzzParseFile(f *testing.F) {
+	if data, err := os.ReadFile("../wallboard.example.yaml"); err == nil {
+		f.Add(data)
+	}
+	for _, s := range []string{
+		"", "boards:\n  - id: a\n", "boards: [{id: a, tiles: [x]}]", "defaults: {thresholds: {sla_warn: 1e400}}",
+		"a: &a [*a]", "boards:\n  - &x {id: a}\n  - *x\n", "access: {users: [{name: a, password_hash: '$2a$'}]}",
+		"statuses: {ujet: {? [a]: away}}", "boards: [{id: a, rotate: 1e99}]", "boards: [{id: a, queue_thresholds: [[]]}]",
+		"? !!binary AA==\n: 1\n", "---\n---\n", "boards:\n- id: a\n  embed_origins: ['http://[::1]:99999']\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := parseFile(filepath.Join(t.TempDir(), "f.yaml"), data)
+		if err == nil {
+			if _, ok := file.Board(AllBoardID); !ok {
+				t.Fatal("a valid file always has board all")
+			}
+			for _, b := range file.Boards {
+				if len(b.Tiles) == 0 || b.Theme == "" || b.Names == "" {
+					t.Fatalf("board %q not resolved: %+v", b.ID, b)
+				}
+			}
+		} else {
+			var fe *Error
+			if !errors.As(err, &fe) || len(fe.Problems) == 0 {
+				t.Fatalf("error without problems: %v", err)
+			}
+		}
+	})
+}
