@@ -46,7 +46,7 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{{.Next}}">
 <label for="username">User name</label>
-<input id="username" name="username" autocomplete="username" required autofocus value="{{.Username}}"{{if .Error}} aria-describedby="login-error"{{end}}>
+<input id="username" name="username" autocomplete="username" required autofocus{{if .Error}} aria-describedby="login-error"{{end}}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
@@ -68,7 +68,6 @@ type loginPage struct {
 	Style    template.CSS
 	Error    string
 	Next     string
-	Username string
 }
 
 type messagePage struct {
@@ -175,10 +174,12 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 		secs := int(wait/time.Second) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		g.log.Warn("access: login throttled", "ip", ip.String())
-		g.loginForm(w, r, http.StatusTooManyRequests, loginPage{Next: next, Username: name,
+		g.loginForm(w, r, http.StatusTooManyRequests, loginPage{Next: next,
 			Error: "Too many failed sign-ins from this address. Try again in " + strconv.Itoa(secs) + " seconds."})
 		return
 	}
+	// The form never echoes the user name back: people type passwords
+	// into it, and whether it is known must not show.
 	u, known := st.users[name]
 	hash := dummyHash
 	if known {
@@ -193,7 +194,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 			// An unknown name may be a mistyped password: do not log it.
 			g.log.Info("access: login failed", "user", "(unknown)", "ip", ip.String())
 		}
-		g.loginForm(w, r, http.StatusUnauthorized, loginPage{Next: next, Username: name, Error: "Wrong user name or password."})
+		g.loginForm(w, r, http.StatusUnauthorized, loginPage{Next: next, Error: "Wrong user name or password."})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
