@@ -65,9 +65,9 @@ var messageTmpl = template.Must(template.New("msg").Parse(`<!doctype html>
 `))
 
 type loginPage struct {
-	Style    template.CSS
-	Error    string
-	Next     string
+	Style template.CSS
+	Error string
+	Next  string
 }
 
 type messagePage struct {
