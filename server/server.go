@@ -122,7 +122,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/api/v1/boards/:id", s.handleBoardAPI)
 	e.GET("/api/v1/status", s.handleStatus)
 	e.GET("/static/:hash/*", s.assets.serve)
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	return e
 }
 

@@ -433,11 +433,19 @@ func TestWebsocketFullRenderThenUpdates(t *testing.T) {
 		t.Errorf("clock tag %s is not the server's now", sync[1])
 	}
 
+	c2 := dial(t, ts)
+	readMessage(t, c2, 5*time.Second)
+	waitClients(t, ts.Server, 2)
+
 	st.Queues[0].Waiting = 41 // a call queue
 	mustPut(t, ts.store, st)
 	m := waitMessage(t, c, func(m string) bool { return tileValue(t, m, "t-calls") != "2" })
 	if got := tileValue(t, m, "t-calls"); got != "43" {
 		t.Errorf("after update: calls %q, want 43", got)
+	}
+	// Rendered once: every client of the board gets the same bytes.
+	if m2 := waitMessage(t, c2, func(m string) bool { return tileValue(t, m, "t-calls") != "2" }); m2 != m {
+		t.Errorf("two clients got different bytes for one update")
 	}
 }
 
