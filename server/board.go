@@ -156,13 +156,14 @@ func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
 }
 
 // splitPath splits a menu path ("Support / Billing", "Support/Billing") at its
-// last separator so that a wall can cut the parent and keep the leaf.
+// last separator, which stays with the parent, so that a wall can cut the
+// parent and keep the leaf.
 func splitPath(name string) (parent, leaf string) {
 	i := strings.LastIndexAny(name, "/>")
 	if i < 0 || i == len(name)-1 {
 		return "", name
 	}
-	return strings.TrimRight(name[:i+1], " ") + " ", strings.TrimSpace(name[i+1:])
+	return strings.TrimSpace(name[:i+1]), strings.TrimSpace(name[i+1:])
 }
 
 func unixMilli(t *time.Time) int64 {

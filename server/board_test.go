@@ -22,8 +22,8 @@ func TestStatusColor(t *testing.T) {
 
 func TestSplitPath(t *testing.T) {
 	for in, want := range map[string][2]string{
-		"Support/Billing":          {"Support/ ", "Billing"},
-		"Support / Orders / Today": {"Support / Orders / ", "Today"},
+		"Support/Billing":          {"Support/", "Billing"},
+		"Support / Orders / Today": {"Support / Orders /", "Today"},
 		"Sales":                    {"", "Sales"},
 		"Odd/":                     {"", "Odd/"},
 	} {

@@ -78,7 +78,7 @@ type StateCount struct {
 type Queue struct {
 	Key         string // unique within the board, for stable DOM ids
 	Name        string // the whole menu path
-	Parent      string // the path up to the last separator, with it ("Support / "); may be empty
+	Parent      string // the path up to and with the last separator ("Support /"); may be empty
 	Leaf        string // the last part of the path: it stays visible when a long name is cut
 	Lang        string
 	Channel     string
