@@ -1,0 +1,359 @@
+// Package boards applies board definitions from the configuration file to
+// the sources' data: which queues and agents a board shows, how its figures
+// compare with its thresholds, and how agent names show on shared screens.
+//
+// Everything here is pure and safe for concurrent use: a Set is built once
+// per configuration (and rebuilt on reload) and never changes.
+//
+// How the server uses it:
+//
+//	set := boards.New(file)                     // file from config.LoadFile; nil: just board "all"
+//	set = set.WithConnect(structures)           // optional: Connect team/group/business-unit membership
+//	b, ok := set.Get(id)                        // 404 when !ok
+//	mb := b.Apply(store.States(), time.Now())   // the board's snapshot (full names)
+//	ev := b.Evaluate(mb)                        // threshold levels per tile and queue, with reasons
+//	shown := b.ForDisplay(mb)                   // names as the board's mode wants, for walls, embeds and their JSON
+//
+// On reload, build a new Set from the new file and swap it in; boards that
+// kept their id keep their URL, so connected screens stay connected.
+package boards
+
+import (
+	"strings"
+	"time"
+
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
+)
+
+// Set is the boards of one configuration, in file order, "all" included.
+type Set struct {
+	list []*Board
+	byID map[string]*Board
+}
+
+// New builds the boards of f; nil f gives the single board "all" with the
+// built-in defaults.
+func New(f *config.File) *Set {
+	if f == nil {
+		f = config.Default()
+	}
+	s := &Set{byID: make(map[string]*Board, len(f.Boards))}
+	for _, def := range f.Boards {
+		b := compile(def, f.EmbedOrigins(def.ID))
+		s.list = append(s.list, b)
+		s.byID[b.ID] = b
+	}
+	return s
+}
+
+// Get returns the board with id.
+func (s *Set) Get(id string) (*Board, bool) {
+	b, ok := s.byID[id]
+	return b, ok
+}
+
+// List returns the boards in file order (the built-in "all" first when the
+// file does not define it). The slice is the caller's.
+func (s *Set) List() []*Board { return append([]*Board(nil), s.list...) }
+
+// ConnectStructure is the part of Clarity Connect's MBU structure that board
+// filters need: which agents and queues belong to which team, and which teams
+// and queues to which group and business unit. Ids are Connect's, as strings.
+type ConnectStructure struct {
+	TeamAgents         map[string][]string // team id → agent ids
+	TeamQueues         map[string][]string // team id → queue ids
+	GroupTeams         map[string][]string // group id → team ids
+	BusinessUnitTeams  map[string][]string // business unit id → team ids
+	BusinessUnitQueues map[string][]string // business unit id → queue ids
+}
+
+// WithConnect returns a copy of s whose boards resolve Connect team, group and
+// business unit ids with structures (by Connect source name). Until then
+// those criteria select nothing; queue ids and team names work without it.
+func (s *Set) WithConnect(structures map[string]ConnectStructure) *Set {
+	out := &Set{byID: make(map[string]*Board, len(s.list))}
+	for _, b := range s.list {
+		nb := *b
+		nb.connect = make(map[string]connectResolved, len(structures))
+		for src, st := range structures {
+			nb.connect[src] = b.resolveConnect(st)
+		}
+		out.list = append(out.list, &nb)
+		out.byID[nb.ID] = &nb
+	}
+	return out
+}
+
+// Board is one board definition, compiled for fast filtering.
+type Board struct {
+	config.Board // ID, Title, Tiles, Names, Theme, Rotate, Thresholds, …
+
+	// AllowedOrigins may frame this board's embeds: access.embed.allowed_origins
+	// and the board's embed_origins (for CSP frame-ancestors).
+	AllowedOrigins []string
+
+	sources      map[string]bool // nil: every source
+	queuesSet    bool            // some queue criterion is given
+	ujet         ujetFilter
+	connectIDs   map[string]bool // queue ids given directly
+	agentSources map[string]bool
+	agentTeams   map[string]bool // folded team names (and ids, for Connect)
+	overrides    []override      // most specific first
+	connect      map[string]connectResolved
+}
+
+type ujetFilter struct {
+	pick     bool // menu ids or prefixes given
+	menuIDs  map[string]bool
+	prefixes [][]string // folded path segments
+	langs    map[string]bool
+	channels map[string]bool
+}
+
+type connectResolved struct {
+	queues map[string]bool
+	agents map[string]bool // agents of teams named by id in agents.teams
+}
+
+type override struct {
+	queueID string
+	prefix  []string
+	th      config.Thresholds // merged over the board's
+}
+
+func compile(def config.Board, origins []string) *Board {
+	b := &Board{Board: def, AllowedOrigins: origins}
+	b.sources = set(def.Sources, false)
+	b.queuesSet = def.Queues.Set()
+	u := def.Queues.UJET
+	b.ujet = ujetFilter{
+		pick:     len(u.MenuIDs)+len(u.PathPrefixes) > 0,
+		menuIDs:  set(u.MenuIDs, false),
+		langs:    set(u.Langs, true),
+		channels: set(u.Channels, true),
+	}
+	for _, p := range u.PathPrefixes {
+		b.ujet.prefixes = append(b.ujet.prefixes, segments(p))
+	}
+	b.connectIDs = set(def.Queues.Connect.QueueIDs, false)
+	b.agentSources = set(def.Agents.Sources, false)
+	b.agentTeams = set(def.Agents.Teams, true)
+	// Queue ids before prefixes, longer prefixes before shorter ones.
+	for _, qt := range def.QueueThresholds {
+		if qt.QueueID != "" {
+			b.overrides = append(b.overrides, override{queueID: qt.QueueID, th: qt.Thresholds.Over(def.Thresholds)})
+		}
+	}
+	var prefixed []override
+	for _, qt := range def.QueueThresholds {
+		if qt.PathPrefix != "" {
+			prefixed = append(prefixed, override{prefix: segments(qt.PathPrefix), th: qt.Thresholds.Over(def.Thresholds)})
+		}
+	}
+	for i := 1; i < len(prefixed); i++ { // stable insertion sort by length, descending
+		for j := i; j > 0 && len(prefixed[j].prefix) > len(prefixed[j-1].prefix); j-- {
+			prefixed[j], prefixed[j-1] = prefixed[j-1], prefixed[j]
+		}
+	}
+	b.overrides = append(b.overrides, prefixed...)
+	return b
+}
+
+func (b *Board) resolveConnect(st ConnectStructure) connectResolved {
+	c := b.Queues.Connect
+	r := connectResolved{queues: map[string]bool{}, agents: map[string]bool{}}
+	teams := map[string]bool{}
+	for _, t := range c.TeamIDs {
+		teams[t] = true
+	}
+	for _, g := range c.GroupIDs {
+		for _, t := range st.GroupTeams[g] {
+			teams[t] = true
+		}
+	}
+	for _, bu := range c.BusinessUnitIDs {
+		for _, t := range st.BusinessUnitTeams[bu] {
+			teams[t] = true
+		}
+		for _, q := range st.BusinessUnitQueues[bu] {
+			r.queues[q] = true
+		}
+	}
+	for t := range teams {
+		for _, q := range st.TeamQueues[t] {
+			r.queues[q] = true
+		}
+	}
+	for _, t := range b.Agents.Teams {
+		for _, a := range st.TeamAgents[t] {
+			r.agents[a] = true
+		}
+	}
+	return r
+}
+
+// Apply builds the board's snapshot from the sources' states: only its
+// sources, queues and agents, merged and sorted like model.Merge. It does not
+// change states.
+func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
+	sel := make([]model.SourceState, 0, len(states))
+	for _, s := range states {
+		if b.sources != nil && !b.sources[s.Source] {
+			continue
+		}
+		out := model.SourceState{Health: s.Health, Version: s.Version, Agents: s.Agents, Queues: s.Queues}
+		if b.queuesSet {
+			out.Queues = filter(s.Queues, func(q *model.Queue) bool { return b.queueShown(s.Kind, q) })
+		}
+		if b.agentSources != nil || b.agentTeams != nil {
+			out.Agents = filter(s.Agents, func(a *model.Agent) bool { return b.agentShown(a) })
+		}
+		sel = append(sel, out)
+	}
+	return model.Merge(b.ID, b.Title, now, sel)
+}
+
+func filter[T any](in []T, keep func(*T) bool) []T {
+	out := make([]T, 0, len(in))
+	for i := range in {
+		if keep(&in[i]) {
+			out = append(out, in[i])
+		}
+	}
+	return out
+}
+
+// queueShown applies the queue criteria of the queue's vendor.
+func (b *Board) queueShown(kind string, q *model.Queue) bool {
+	switch kind {
+	case config.VendorUJET:
+		f := &b.ujet
+		if !b.Queues.UJET.Set() {
+			return false
+		}
+		if f.pick && !f.menuIDs[firstPart(q.ID)] && !f.menuIDs[q.ID] && !hasAnyPrefix(q.Name, f.prefixes) {
+			return false
+		}
+		if f.langs != nil && !f.langs[strings.ToLower(q.Lang)] {
+			return false
+		}
+		if f.channels != nil && !f.channels[strings.ToLower(q.Channel)] {
+			return false
+		}
+		return true
+	case config.VendorConnect:
+		id := firstPart(q.ID)
+		if b.connectIDs[id] || b.connectIDs[q.ID] {
+			return true
+		}
+		return b.connect[q.Source].queues[id]
+	}
+	return false
+}
+
+func (b *Board) agentShown(a *model.Agent) bool {
+	if b.agentSources != nil && !b.agentSources[a.Source] {
+		return false
+	}
+	if b.agentTeams == nil {
+		return true
+	}
+	for _, t := range a.Teams {
+		if b.agentTeams[strings.ToLower(strings.TrimSpace(t))] {
+			return true
+		}
+	}
+	return b.connect[a.Source].agents[a.ID]
+}
+
+// thresholds returns the thresholds of queue q: the most specific override
+// that matches it, or the board's.
+func (b *Board) thresholds(q *model.Queue) config.Thresholds {
+	for i := range b.overrides {
+		o := &b.overrides[i]
+		if o.queueID != "" {
+			if o.queueID == q.ID || o.queueID == firstPart(q.ID) {
+				return o.th
+			}
+			continue
+		}
+		if hasPrefix(q.Name, o.prefix) {
+			return o.th
+		}
+	}
+	return b.Thresholds
+}
+
+// set returns the items as a set, nil when there are none.
+func set(items []string, fold bool) map[string]bool {
+	if len(items) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(items))
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		if fold {
+			it = strings.ToLower(it)
+		}
+		m[it] = true
+	}
+	return m
+}
+
+// firstPart is a queue id up to its first ':' (a UJET menu path id, a Connect queue id).
+func firstPart(id string) string {
+	if i := strings.IndexByte(id, ':'); i >= 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// segments splits a menu path at '/' into trimmed, lower-cased segments.
+func segments(path string) []string {
+	var out []string
+	for _, s := range strings.Split(path, "/") {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func hasAnyPrefix(name string, prefixes [][]string) bool {
+	for _, p := range prefixes {
+		if hasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefix reports whether menu path name starts with the segments of
+// prefix, whole segments compared without regard to case or the spaces
+// around '/'. It does not allocate.
+func hasPrefix(name string, prefix []string) bool {
+	if len(prefix) == 0 {
+		return false
+	}
+	rest := name
+	for _, want := range prefix {
+		var seg string
+		for {
+			i := strings.IndexByte(rest, '/')
+			if i < 0 {
+				seg, rest = rest, ""
+			} else {
+				seg, rest = rest[:i], rest[i+1:]
+			}
+			seg = strings.TrimSpace(seg)
+			if seg != "" || rest == "" {
+				break
+			}
+		}
+		if !strings.EqualFold(seg, want) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,241 @@
+package boards
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
+)
+
+// Level is how a figure compares with its thresholds. Views show it by
+// colour and by icon or text (never colour alone); critical ones pulse.
+type Level string
+
+// The levels, from least to most severe.
+const (
+	LevelNone     Level = "none"     // no threshold applies, or no data (an unknown SLA)
+	LevelOK       Level = "ok"       // within thresholds
+	LevelWarn     Level = "warn"     // past the warn threshold
+	LevelCritical Level = "critical" // past the critical threshold
+)
+
+func (l Level) rank() int {
+	switch l {
+	case LevelOK:
+		return 1
+	case LevelWarn:
+		return 2
+	case LevelCritical:
+		return 3
+	}
+	return 0
+}
+
+// Worse reports whether l is more severe than o.
+func (l Level) Worse(o Level) bool { return l.rank() > o.rank() }
+
+// Check is one figure's level and, when warn or critical, why, in words a
+// wall can show next to the figure: "SLA 72% below 80%".
+type Check struct {
+	Level  Level
+	Reason string
+}
+
+// worst returns the more severe of c and o (c on a tie).
+func (c Check) worst(o Check) Check {
+	if o.Level.Worse(c.Level) {
+		return o
+	}
+	return c
+}
+
+// QueueCheck is the levels of one queue's figures; Check is the worst of them
+// with every reason past warn, joined by "; ".
+type QueueCheck struct {
+	Check
+	SLA         Check
+	LongestWait Check
+	Waiting     Check
+}
+
+// QueueKey identifies a queue across sources.
+type QueueKey struct{ Source, ID string }
+
+// Evaluation is a board's snapshot compared with its thresholds.
+type Evaluation struct {
+	Tiles  map[config.Tile]Check
+	Queues map[QueueKey]QueueCheck
+	// Worst is the most severe check of the board's own tiles.
+	Worst Check
+}
+
+// Tile returns the check of tile t (LevelNone for tiles without thresholds).
+func (e Evaluation) Tile(t config.Tile) Check {
+	if c, ok := e.Tiles[t]; ok {
+		return c
+	}
+	return Check{Level: LevelNone}
+}
+
+// Queue returns the check of q.
+func (e Evaluation) Queue(q model.Queue) QueueCheck {
+	if c, ok := e.Queues[QueueKey{q.Source, q.ID}]; ok {
+		return c
+	}
+	return QueueCheck{Check: Check{Level: LevelNone}, SLA: Check{Level: LevelNone}, LongestWait: Check{Level: LevelNone}, Waiting: Check{Level: LevelNone}}
+}
+
+// Evaluate compares mb (from Apply) with the board's thresholds, at
+// mb.GeneratedAt: per queue with the queue's thresholds (overrides applied),
+// per tile with the board's. Tile figures are those of model.Board.Totals.
+func (b *Board) Evaluate(mb model.Board) Evaluation {
+	now := mb.GeneratedAt
+	ev := Evaluation{Tiles: make(map[config.Tile]Check, 8), Queues: make(map[QueueKey]QueueCheck, len(mb.Queues))}
+	var nWarn, nCrit int
+	table := Check{Level: LevelNone}
+	for i := range mb.Queues {
+		q := &mb.Queues[i]
+		th := b.thresholds(q)
+		var wait *time.Duration
+		if q.Waiting > 0 && q.OldestSince != nil {
+			d := now.Sub(*q.OldestSince)
+			wait = &d
+		} else {
+			var zero time.Duration
+			wait = &zero
+		}
+		qc := QueueCheck{
+			SLA:         slaCheck("SLA", q.SLAPercent, th),
+			LongestWait: waitCheck(wait, th),
+			Waiting:     countCheck(q.Waiting, "waiting", th),
+		}
+		qc.Check = Check{Level: LevelNone}
+		for _, c := range []Check{qc.SLA, qc.LongestWait, qc.Waiting} {
+			if c.Level.Worse(qc.Level) {
+				qc.Level = c.Level
+			}
+			if c.Level.rank() >= LevelWarn.rank() {
+				if qc.Reason != "" {
+					qc.Reason += "; "
+				}
+				qc.Reason += c.Reason
+			}
+		}
+		switch qc.Level {
+		case LevelCritical:
+			nCrit++
+		case LevelWarn:
+			nWarn++
+		}
+		if qc.Level.Worse(table.Level) {
+			table.Level = qc.Level
+		}
+		ev.Queues[QueueKey{q.Source, q.ID}] = qc
+	}
+	switch {
+	case nCrit > 0 && nWarn > 0:
+		table.Reason = fmt.Sprintf("%s critical, %d warn", plural(nCrit, "queue"), nWarn)
+	case nCrit > 0:
+		table.Reason = plural(nCrit, "queue") + " critical"
+	case nWarn > 0:
+		table.Reason = plural(nWarn, "queue") + " warn"
+	}
+	ev.Tiles[config.TileQueueTable] = table
+
+	t := mb.Totals()
+	th := b.Thresholds
+	ev.Tiles[config.TileCallsWaiting] = countCheck(t.CallsWaiting, "calls waiting", th)
+	ev.Tiles[config.TileChatsWaiting] = countCheck(t.ChatsWaiting, "chats waiting", th)
+	ev.Tiles[config.TileOtherWaiting] = countCheck(t.OtherWaiting, "waiting", th)
+	var longest time.Duration
+	if t.LongestSince != nil {
+		longest = now.Sub(*t.LongestSince)
+	}
+	ev.Tiles[config.TileLongestWait] = waitCheck(&longest, th)
+	ev.Tiles[config.TileSLACall] = slaCheck("call SLA", t.SLACall, th)
+	ev.Tiles[config.TileSLAChat] = slaCheck("chat SLA", t.SLAChat, th)
+
+	ev.Worst = Check{Level: LevelNone}
+	for _, tile := range b.Tiles {
+		ev.Worst = ev.Worst.worst(ev.Tile(tile))
+	}
+	return ev
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// slaCheck: SLA is bad below its thresholds; an unknown SLA has no level.
+func slaCheck(label string, p *float64, th config.Thresholds) Check {
+	if th.SLAWarn == nil && th.SLACritical == nil {
+		return Check{Level: LevelNone}
+	}
+	if p == nil || math.IsNaN(*p) {
+		return Check{Level: LevelNone, Reason: "no " + label + " data"}
+	}
+	v := *p
+	switch {
+	case th.SLACritical != nil && v < *th.SLACritical:
+		return Check{LevelCritical, fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLACritical), percent(*th.SLACritical, -1))}
+	case th.SLAWarn != nil && v < *th.SLAWarn:
+		return Check{LevelWarn, fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLAWarn), percent(*th.SLAWarn, -1))}
+	}
+	return Check{Level: LevelOK}
+}
+
+// percent formats v as a whole percentage, with one decimal when rounding
+// would make it look equal to limit (79.6 below 80 shows "79.6%", not "80%").
+func percent(v, limit float64) string {
+	r := math.Round(v)
+	if limit >= 0 && v < limit && r >= limit {
+		return strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64) + "%"
+	}
+	return strconv.FormatFloat(r, 'f', 0, 64) + "%"
+}
+
+// waitCheck: a wait is bad at or above its thresholds.
+func waitCheck(d *time.Duration, th config.Thresholds) Check {
+	if th.LongestWaitWarn == nil && th.LongestWaitCritical == nil {
+		return Check{Level: LevelNone}
+	}
+	switch {
+	case th.LongestWaitCritical != nil && *d >= *th.LongestWaitCritical:
+		return Check{LevelCritical, fmt.Sprintf("longest wait %s, limit %s", clock(*d), clock(*th.LongestWaitCritical))}
+	case th.LongestWaitWarn != nil && *d >= *th.LongestWaitWarn:
+		return Check{LevelWarn, fmt.Sprintf("longest wait %s, warn at %s", clock(*d), clock(*th.LongestWaitWarn))}
+	}
+	return Check{Level: LevelOK}
+}
+
+// countCheck: a count is bad at or above its thresholds.
+func countCheck(n int, what string, th config.Thresholds) Check {
+	if th.WaitingWarn == nil && th.WaitingCritical == nil {
+		return Check{Level: LevelNone}
+	}
+	switch {
+	case th.WaitingCritical != nil && n >= *th.WaitingCritical:
+		return Check{LevelCritical, fmt.Sprintf("%d %s, limit %d", n, what, *th.WaitingCritical)}
+	case th.WaitingWarn != nil && n >= *th.WaitingWarn:
+		return Check{LevelWarn, fmt.Sprintf("%d %s, warn at %d", n, what, *th.WaitingWarn)}
+	}
+	return Check{Level: LevelOK}
+}
+
+// clock formats a duration as a wall shows waits: "0:45", "3:05", "1:02:03".
+func clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
