@@ -2,7 +2,10 @@ package access
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 func TestNewValidates(t *testing.T) {
@@ -361,8 +366,7 @@ func TestWebsocketGuard(t *testing.T) {
 	if msg, _ := e.dial("/boards/A/ws", self); msg != "hello A token tv1" {
 		t.Fatalf("ws with cookie and own Origin: %q", msg)
 	}
-	// An embed's allowed frame origin may connect too (coder/websocket's
-	// check agrees through WebsocketOriginPatterns).
+	// An embed's allowed frame origin may connect too.
 	get(t, e.client(), e.url("/embed/A/queues?token="+e.g.IssueDisplayToken("A", "embed1")))
 	if msg, st := e.dial("/embed/A/ws", "http://127.0.0.1:1"); msg != "hello A token embed1" {
 		t.Fatalf("embed ws from allowed origin: %d %q", st, msg)
@@ -464,6 +468,9 @@ func TestOpenDemo(t *testing.T) {
 		if r := get(t, e.noFollow(), e.url(p)); r.status != http.StatusOK {
 			t.Errorf("open demo %s: %d", p, r.status)
 		}
+	}
+	if r := get(t, e.client(), e.url("/boards/A?token=wbd1.stale.link.x")); r.status != http.StatusOK {
+		t.Errorf("open demo with a token in the URL: %d", r.status)
 	}
 	if msg, _ := e.dial("/boards/A/ws", "http://"+e.addr); !strings.HasPrefix(msg, "hello A") {
 		t.Errorf("open demo ws: %q", msg)
@@ -577,6 +584,57 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		if strings.Contains(bodies, s) {
 			t.Errorf("%s in a response body or Location", name)
+		}
+	}
+}
+
+func TestRedactedURI(t *testing.T) {
+	for in, want := range map[string]string{
+		"/boards/A?token=wbd1.a.b.c&page=2": "/boards/A?page=2&token=REDACTED",
+		"/boards/A?page=2":                  "/boards/A?page=2",
+		"/boards/A":                         "/boards/A",
+	} {
+		if got := RedactedURI(httptest.NewRequest(http.MethodGet, in, nil)); got != want {
+			t.Errorf("RedactedURI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestWebsocketOriginPatternsAgree mounts the guard on a plain net/http mux
+// whose websocket.Accept keeps coder/websocket's own Origin check, fed by
+// WebsocketOriginPatterns: an allowed frame origin passes both checks.
+func TestWebsocketOriginPatternsAgree(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/embed/{id}/ws", g.RequireSameCredentials(PathSegment(1))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.WebsocketOriginPatterns()})
+		if err != nil {
+			return
+		}
+		conn.Write(r.Context(), websocket.MessageText, []byte("ok"))
+		conn.Close(websocket.StatusNormalClosure, "")
+	})))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	tok := g.IssueDisplayToken("A", "e1")
+	for origin, want := range map[string]int{"http://127.0.0.1:1": http.StatusSwitchingProtocols, "https://intranet.example.com": http.StatusSwitchingProtocols, "http://127.0.0.1:2": http.StatusForbidden} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		h := http.Header{"Origin": {origin}, "Cookie": {DisplayCookie + "=" + tok}}
+		conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/embed/A/ws", &websocket.DialOptions{HTTPHeader: h})
+		cancel()
+		if resp == nil {
+			t.Fatalf("dial from %s: %v", origin, err)
+		}
+		if resp.StatusCode != want {
+			t.Errorf("origin %s: %d, want %d", origin, resp.StatusCode, want)
+		}
+		if conn != nil {
+			conn.CloseNow()
 		}
 	}
 }

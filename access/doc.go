@@ -38,11 +38,14 @@
 //	// /static/… and /healthz stay public (Headers still applies).
 //
 // The display cookie is scoped to the path up to the board id (/boards/A,
-// /embed/A), so a board's websocket must be under the same prefix as its
-// page. RequireSameCredentials checks Origin (own host or an
+// /embed/A), so a board's websocket — and anything else a wall or embed
+// fetches with its display credential — must be under the same prefix as
+// its page (/api/… is for supervisors only). A request logger must log
+// RedactedURI(r), not the raw URI: a display link carries its token once. RequireSameCredentials checks Origin (own host or an
 // AllowedFrameOrigins entry); pass g.WebsocketOriginPatterns() as
 // websocket.AcceptOptions.OriginPatterns so coder/websocket's own check
-// agrees. UserFrom and DisplayFrom tell handlers who was admitted.
+// agrees (or InsecureSkipVerify: true, since the guard has checked Origin
+// already). UserFrom and DisplayFrom tell handlers who was admitted.
 //
 // # Behaviour
 //

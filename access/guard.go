@@ -247,6 +247,10 @@ func (g *Guard) requireDisplay(boardID func(*http.Request) string, embed bool) f
 			if st.openRefused(w, r) {
 				return
 			}
+			if st.cfg.Open {
+				next.ServeHTTP(w, r)
+				return
+			}
 			board := boardID(r)
 			q := r.URL.Query()
 			if q.Has("token") {
@@ -264,10 +268,6 @@ func (g *Guard) requireDisplay(boardID func(*http.Request) string, embed bool) f
 				w.Header().Set("Referrer-Policy", "no-referrer")
 				// Relative to the host: never redirect elsewhere.
 				http.Redirect(w, r, "/"+strings.TrimLeft(u.EscapedPath(), "/\\")+querySuffix(u.RawQuery), http.StatusSeeOther)
-				return
-			}
-			if st.cfg.Open {
-				next.ServeHTTP(w, r)
 				return
 			}
 			ctx := r.Context()
@@ -406,4 +406,26 @@ func (st *state) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// RedactedURI is r's request URI with the value of any token query
+// parameter replaced by REDACTED, for request logs: display links carry
+// their token in the URL once, and it must not reach a log.
+func RedactedURI(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
+	if !strings.Contains(r.URL.RawQuery, "token") {
+		return r.URL.RequestURI()
+	}
+	q := r.URL.Query()
+	if !q.Has("token") {
+		return r.URL.RequestURI()
+	}
+	for i := range q["token"] {
+		q["token"][i] = "REDACTED"
+	}
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
 }

@@ -168,7 +168,9 @@ func echoRoutes(g *Guard) http.Handler {
 		return c.String(http.StatusOK, "wall "+c.Param("id")+" page="+c.QueryParam("page"))
 	}, echo.WrapMiddleware(g.RequireDisplay(board)))
 	ws := func(c echo.Context) error {
-		conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: g.WebsocketOriginPatterns()})
+		// The guard alone checks Origin here, so that the tests see its
+		// decision, not coder/websocket's own check.
+		conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{InsecureSkipVerify: true})
 		if err != nil {
 			return nil
 		}
