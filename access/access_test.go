@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,6 +185,43 @@ func TestLoginThrottle(t *testing.T) {
 	e.clock.Add(11 * time.Second)
 	if r := e.postLogin(c, "ada", testPassword, "/", from("203.0.113.7")); r.status != http.StatusSeeOther {
 		t.Fatalf("after waiting: %d %s", r.status, r.body)
+	}
+	// Successful sign-ins do not use up the allowance.
+	for range 5 {
+		if r := e.postLogin(c, "ada", testPassword, "/", from("203.0.113.9")); r.status != http.StatusSeeOther {
+			t.Fatalf("repeated good sign-ins throttled: %d", r.status)
+		}
+	}
+	// Parallel guesses cannot outrun the limit.
+	statuses := make(chan int, 20)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, e.url("/login"), strings.NewReader("username=ada&password=guess"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", "198.51.100.1")
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Error(err)
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	checked := 0
+	for st := range statuses {
+		if st == http.StatusUnauthorized {
+			checked++
+		} else if st != http.StatusTooManyRequests {
+			t.Errorf("parallel guess: %d", st)
+		}
+	}
+	if checked != 3 {
+		t.Errorf("%d of 20 parallel guesses were checked, want 3 (the burst)", checked)
 	}
 	if !strings.Contains(e.logs.String(), "login throttled") {
 		t.Errorf("throttling not logged:\n%s", e.logs)

@@ -168,9 +168,12 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 	next := safeNext(r.PostForm.Get("next"))
 	ip := st.clientIP(r)
 	now := g.now()
-	lim := g.limiter(st, ip, now)
-	if tokens := lim.TokensAt(now); tokens < 1 {
-		wait := time.Duration((1 - tokens) * float64(st.loginEvery))
+	// A failed attempt's allowance is reserved before the password is
+	// checked, so parallel guesses cannot all pass the check; a success
+	// gives it back.
+	res := g.limiter(st, ip, now).ReserveN(now, 1)
+	if wait := res.DelayFrom(now); !res.OK() || wait > 0 {
+		res.CancelAt(now)
 		secs := int(wait/time.Second) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		g.log.Warn("access: login throttled", "ip", ip.String())
@@ -187,7 +190,6 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 	}
 	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 	if err != nil || !known {
-		lim.AllowN(now, 1)
 		if known {
 			g.log.Info("access: login failed", "user", name, "ip", ip.String())
 		} else {
@@ -197,6 +199,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 		g.loginForm(w, r, http.StatusUnauthorized, loginPage{Next: next, Error: "Wrong user name or password."})
 		return
 	}
+	res.CancelAt(now)
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
 		Value:    st.issueSession(u, now.Add(st.sessionTTL)),
