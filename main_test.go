@@ -260,8 +260,8 @@ func TestFollowsAUJETServerWithinItsRateLimit(t *testing.T) {
 
 	// Every queue is on the board, waiting counts and SLA as the server says
 	// (null stays null).
-	b = waitBoard(t, base, 20*time.Second, "SLA of every queue", func(b model.Board) bool {
-		return len(b.Queues) >= len(truth.Queues) && slaMismatch(b, truth) == ""
+	b = waitBoard(t, base, 30*time.Second, "SLA of every queue", func(b model.Board) bool {
+		return slaMismatch(b, truth) == ""
 	})
 	for _, q := range truth.Queues {
 		id := fmt.Sprintf("%d:%s:%s", q.MenuPathID, q.Lang, q.Channel)
@@ -337,10 +337,14 @@ func slaMismatch(b model.Board, truth simulator.Truth) string {
 			want[fmt.Sprintf("%d:%s:%s", s.MenuPathID, s.Lang, ch)] = s.Percent
 		}
 	}
+	got := map[string]model.Queue{}
 	for _, q := range b.Queues {
-		w, ok := want[q.ID]
+		got[q.ID] = q
+	}
+	for id, w := range want {
+		q, ok := got[id]
 		if !ok {
-			continue
+			return id + ": not on the board"
 		}
 		switch {
 		case w == nil && q.SLAPercent != nil:
