@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestNewValidates(t *testing.T) {
@@ -65,6 +66,17 @@ func TestNewValidates(t *testing.T) {
 	}
 	if got := strings.Join(g.WebsocketOriginPatterns(), " "); got != "https://intranet.example.com:8443 http://127.0.0.1:3000" {
 		t.Errorf("origins normalized to %q", got)
+	}
+	// Unknown user names are checked against a hash as dear as the users'.
+	for _, cost := range []int{bcrypt.MinCost, bcrypt.DefaultCost} {
+		h, _ := bcrypt.GenerateFromPassword([]byte("pw"), cost)
+		g, err := New(Config{Users: []User{{Name: "u", PasswordHash: string(h)}}, DisplaySecret: []byte(testSecret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := bcrypt.Cost([]byte(g.state().dummyHash)); err != nil || c != cost {
+			t.Errorf("users at cost %d: unknown names compared at cost %d (%v)", cost, c, err)
+		}
 	}
 	if _, err := New(Config{Open: true}); err != nil {
 		t.Errorf("open demo config: %v", err)

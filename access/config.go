@@ -83,6 +83,7 @@ type state struct {
 	loginBurst   int
 	loginEvery   time.Duration
 	loginEnabled bool
+	dummyHash    string // compared against for unknown user names
 }
 
 // Guard enforces access for the wallboard's HTTP server. It is safe for
@@ -206,6 +207,22 @@ func newState(cfg Config) (*state, error) {
 		st.users[u.Name] = u
 	}
 	st.loginEnabled = len(st.users) > 0
+	// Unknown names cost as much as the dearest known user's hash, so the
+	// response time does not tell which names exist.
+	st.dummyHash = dummyHash
+	maxCost := 0
+	for _, u := range st.users {
+		if c, _ := bcrypt.Cost([]byte(u.PasswordHash)); c > maxCost {
+			maxCost = c
+		}
+	}
+	if maxCost > 0 && maxCost != bcrypt.DefaultCost {
+		h, err := bcrypt.GenerateFromPassword([]byte(dummyHash), maxCost)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("access: prepare login: %w", err))
+		}
+		st.dummyHash = string(h)
+	}
 	for _, id := range cfg.RevokedTokens {
 		st.revoked[id] = true
 	}

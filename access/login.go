@@ -24,7 +24,8 @@ const (
 
 // dummyHash is compared against when the user name is unknown, so that the
 // response takes as long as for a known user (no user enumeration by timing).
-// It is the bcrypt hash (cost 10) of a random string nobody knows.
+// It is the bcrypt hash (cost 10, bcrypt.DefaultCost) of a random string
+// nobody knows; users with other costs get one of their cost (newState).
 const dummyHash = "$2a$10$ivob1sbBqJCDVdCO1K3SCuh3Zgx0GxqC7CjNlOTF5nm4dVKAn22s."
 
 // pageStyle is the inline style of the login and refusal pages, allowed by
@@ -184,7 +185,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 	// The form never echoes the user name back: people type passwords
 	// into it, and whether it is known must not show.
 	u, known := st.users[name]
-	hash := dummyHash
+	hash := st.dummyHash
 	if known {
 		hash = u.PasswordHash
 	}
