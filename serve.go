@@ -92,6 +92,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Version: version(),
 		Status:  func() map[string]any { return leader.Status(roles...) },
 		Demo:    cfg.Demo(),
+		History: hist,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 

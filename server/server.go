@@ -8,6 +8,7 @@
 //	GET /boards/{id}        TV wall, fully rendered
 //	GET /boards/{id}/ws     websocket: wall fragments (hx-swap-oob morph)
 //	GET /api/v1/boards/{id} the board's normalized snapshot (model.Board)
+//	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA
 //	GET /api/v1/status      version, store kind, per-source health
 //	GET /static/{hash}/*    embedded assets, cached for a year
 //	GET /healthz            liveness
@@ -27,12 +28,14 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/wallboard/wallboard/cache"
+	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
@@ -64,6 +67,11 @@ type Options struct {
 	RetryInterval time.Duration
 	// StoreTimeout bounds one Snapshot. Default 5s.
 	StoreTimeout time.Duration
+	// History serves GET /api/v1/boards/{id}/history; nil answers 404.
+	History history.Store
+	// HistorySpan is how far back that route looks by default (24h); a
+	// ?minutes= query asks for less or more.
+	HistorySpan time.Duration
 }
 
 // Server serves the boards. Create it with New, serve Handler, and run Run.
@@ -96,6 +104,9 @@ func New(o Options) *Server {
 	if o.StoreTimeout <= 0 {
 		o.StoreTimeout = 5 * time.Second
 	}
+	if o.HistorySpan <= 0 {
+		o.HistorySpan = 24 * time.Hour
+	}
 	s := &Server{
 		o:      o,
 		log:    o.Logger,
@@ -120,6 +131,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/boards/:id", s.handleWall)
 	e.GET("/boards/:id/ws", s.handleWS)
 	e.GET("/api/v1/boards/:id", s.handleBoardAPI)
+	e.GET("/api/v1/boards/:id/history", s.handleHistory)
 	e.GET("/api/v1/status", s.handleStatus)
 	e.GET("/static/:hash/*", s.assets.serve)
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
@@ -196,22 +208,56 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
+// storeDownError is the health error of every source while the store fails.
+const storeDownError = "data store unavailable"
+
 // handleBoardAPI returns the board's normalized snapshot. When the store
-// fails it answers 503: the API never presents old data as current.
+// fails it answers with the last good data, every source marked not OK with
+// storeDownError (their updated_at still says how old the data is): like the
+// wall, stale but never blank and never presented as current.
 func (s *Server) handleBoardAPI(c echo.Context) error {
 	b, ok := s.board(c.Param("id"))
 	if !ok {
 		return c.JSON(http.StatusNotFound, apiError{Error: "no such board: " + c.Param("id")})
 	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), s.o.StoreTimeout)
-	defer cancel()
-	states, err := s.o.Store.Snapshot(ctx)
-	if err != nil {
-		s.log.Warn("store snapshot failed", "store", s.o.Store.Kind(), "err", err)
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "data store unavailable"})
+	states, storeDown := s.snapshot(c.Request().Context())
+	mb := b.build(s.o.Now(), states)
+	if storeDown {
+		for i := range mb.Sources {
+			mb.Sources[i].OK = false
+			mb.Sources[i].Error = storeDownError
+		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, b.build(s.o.Now(), states))
+	return c.JSON(http.StatusOK, mb)
+}
+
+// handleHistory returns the sampled history of a board and of its queues,
+// for the last HistorySpan or ?minutes=N.
+func (s *Server) handleHistory(c echo.Context) error {
+	b, ok := s.board(c.Param("id"))
+	if !ok || s.o.History == nil {
+		return c.JSON(http.StatusNotFound, apiError{Error: "no history for board: " + c.Param("id")})
+	}
+	span := s.o.HistorySpan
+	if m := c.QueryParam("minutes"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < 1 || n > 7*24*60 {
+			return c.JSON(http.StatusBadRequest, apiError{Error: "minutes: want a whole number from 1 to 10080"})
+		}
+		span = time.Duration(n) * time.Minute
+	}
+	states, _ := s.snapshot(c.Request().Context())
+	now := s.o.Now()
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.o.StoreTimeout)
+	defer cancel()
+	h, err := history.ForBoard(ctx, s.o.History, b.build(now, states), now.Add(-span))
+	if err != nil {
+		s.log.Warn("read history", "board", b.ID, "err", err)
+		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "history unavailable"})
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, h)
 }
 
 // handleStatus reports version, store and per-source health, plus Status().
@@ -233,7 +279,7 @@ func (s *Server) handleStatus(c echo.Context) error {
 	out["store"] = s.o.Store.Kind()
 	out["store_ok"] = !storeDown
 	if storeDown {
-		out["store_error"] = "data store unavailable"
+		out["store_error"] = storeDownError
 	}
 	out["sources"] = sources
 	out["boards"] = boards

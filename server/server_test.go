@@ -189,9 +189,24 @@ func TestBoardAPI(t *testing.T) {
 		}
 	}
 
+	// With the store down the API keeps the last good data, every source
+	// marked not OK, and never leaks the store's own error.
 	ts.store.down.Store(true)
-	if code, body, _ := get(t, ts.http.URL+"/api/v1/boards/all"); code != http.StatusServiceUnavailable || strings.Contains(body, "10.0.0.9") {
-		t.Errorf("store down: %d %s", code, body)
+	code, body, _ = get(t, ts.http.URL+"/api/v1/boards/all")
+	if code != http.StatusOK || strings.Contains(body, "10.0.0.9") {
+		t.Fatalf("store down: %d %s", code, body)
+	}
+	var down model.Board
+	if err := json.Unmarshal([]byte(body), &down); err != nil {
+		t.Fatal(err)
+	}
+	if len(down.Agents) != len(raw.Agents) || len(down.Sources) == 0 {
+		t.Errorf("store down: %d agents and %d sources, want the last good %d agents", len(down.Agents), len(down.Sources), len(raw.Agents))
+	}
+	for _, src := range down.Sources {
+		if src.OK || src.Error != "data store unavailable" {
+			t.Errorf("store down: source %+v, want not OK with the store's error", src)
+		}
 	}
 }
 
