@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -33,7 +36,8 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	log.Info("starting wallboard", "version", version(), "config", cfg)
+	ver := version()
+	log.Info("starting wallboard", "version", ver, "config", cfg)
 
 	g, ctx := errgroup.WithContext(ctx)
 
@@ -89,7 +93,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	srv := server.New(server.Options{
 		Store:   store,
 		Logger:  log,
-		Version: version(),
+		Version: ver,
 		Status:  func() map[string]any { return leader.Status(roles...) },
 		Demo:    cfg.Demo(),
 		History: hist,
@@ -157,21 +161,34 @@ func openHistory(store cache.Store) history.Store {
 	return history.NewMemory(history.Options{})
 }
 
-// version identifies this build: open walls reload when it changes.
+// version identifies this build: open walls reload when it changes. It is
+// the VCS revision when the build recorded one, else a hash of the binary,
+// so that any new build still reloads the walls.
 func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return s.Value[:12]
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
 		}
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
+	exe, err := os.Executable()
+	if err != nil {
+		return "dev"
 	}
-	return "dev"
+	f, err := os.Open(exe)
+	if err != nil {
+		return "dev"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "dev"
+	}
+	return "dev-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // displayAddr turns a listening address into one a browser can open.
