@@ -19,6 +19,7 @@
 package boards
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -98,8 +99,8 @@ type Board struct {
 	ujet         ujetFilter
 	connectIDs   map[string]bool // queue ids given directly
 	agentSources map[string]bool
-	agentTeams   map[string]bool // folded team names (and ids, for Connect)
-	overrides    []override      // most specific first
+	agentTeams   []string   // team names (and ids, for Connect); nil: every agent
+	overrides    []override // most specific first
 	connect      map[string]connectResolved
 }
 
@@ -107,8 +108,8 @@ type ujetFilter struct {
 	pick     bool // menu ids or prefixes given
 	menuIDs  map[string]bool
 	prefixes [][]string // folded path segments
-	langs    map[string]bool
-	channels map[string]bool
+	langs    []string
+	channels []string
 }
 
 type connectResolved struct {
@@ -124,21 +125,21 @@ type override struct {
 
 func compile(def config.Board, origins []string) *Board {
 	b := &Board{Board: def, AllowedOrigins: origins}
-	b.sources = set(def.Sources, false)
+	b.sources = set(def.Sources)
 	b.queuesSet = def.Queues.Set()
 	u := def.Queues.UJET
 	b.ujet = ujetFilter{
 		pick:     len(u.MenuIDs)+len(u.PathPrefixes) > 0,
-		menuIDs:  set(u.MenuIDs, false),
-		langs:    set(u.Langs, true),
-		channels: set(u.Channels, true),
+		menuIDs:  set(u.MenuIDs),
+		langs:    trimmed(u.Langs),
+		channels: trimmed(u.Channels),
 	}
 	for _, p := range u.PathPrefixes {
 		b.ujet.prefixes = append(b.ujet.prefixes, segments(p))
 	}
-	b.connectIDs = set(def.Queues.Connect.QueueIDs, false)
-	b.agentSources = set(def.Agents.Sources, false)
-	b.agentTeams = set(def.Agents.Teams, true)
+	b.connectIDs = set(def.Queues.Connect.QueueIDs)
+	b.agentSources = set(def.Agents.Sources)
+	b.agentTeams = trimmed(def.Agents.Teams)
 	// Queue ids before prefixes, longer prefixes before shorter ones.
 	for _, qt := range def.QueueThresholds {
 		if qt.QueueID != "" {
@@ -194,34 +195,74 @@ func (b *Board) resolveConnect(st ConnectStructure) connectResolved {
 }
 
 // Apply builds the board's snapshot from the sources' states: only its
-// sources, queues and agents, merged and sorted like model.Merge. It does not
-// change states.
+// sources, queues and agents, merged and sorted exactly as model.Merge does.
+// It does not change states.
 func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
-	sel := make([]model.SourceState, 0, len(states))
-	for _, s := range states {
-		if b.sources != nil && !b.sources[s.Source] {
+	mb := model.Board{ID: b.ID, Title: b.Title, GeneratedAt: now, Sources: make([]model.Health, 0, len(states))}
+	// Pick first, then copy into slices allocated once, at their size.
+	type pick struct{ state, item int32 }
+	var agentSel, queueSel []pick
+	for i := range states {
+		s := &states[i]
+		if !b.sourceShown(s.Source) {
 			continue
 		}
-		out := model.SourceState{Health: s.Health, Version: s.Version, Agents: s.Agents, Queues: s.Queues}
-		if b.queuesSet {
-			out.Queues = filter(s.Queues, func(q *model.Queue) bool { return b.queueShown(s.Kind, q) })
+		mb.Sources = append(mb.Sources, s.Health)
+		if agentSel == nil {
+			agentSel = make([]pick, 0, len(s.Agents))
+			queueSel = make([]pick, 0, len(s.Queues))
 		}
-		if b.agentSources != nil || b.agentTeams != nil {
-			out.Agents = filter(s.Agents, func(a *model.Agent) bool { return b.agentShown(a) })
+		for j := range s.Agents {
+			if b.agentShown(&s.Agents[j]) {
+				agentSel = append(agentSel, pick{int32(i), int32(j)})
+			}
 		}
-		sel = append(sel, out)
+		for j := range s.Queues {
+			if !b.queuesSet || b.queueShown(s.Kind, &s.Queues[j]) {
+				queueSel = append(queueSel, pick{int32(i), int32(j)})
+			}
+		}
 	}
-	return model.Merge(b.ID, b.Title, now, sel)
+	// Sort the picks, small, rather than the agents and queues, in the
+	// order of model.Merge; then copy each once.
+	agent := func(p pick) *model.Agent { return &states[p.state].Agents[p.item] }
+	slices.SortStableFunc(agentSel, func(x, y pick) int {
+		a, c := agent(x), agent(y)
+		return cmpStrings(a.Name, c.Name, a.Source, c.Source, a.ID, c.ID)
+	})
+	queue := func(p pick) *model.Queue { return &states[p.state].Queues[p.item] }
+	slices.SortStableFunc(queueSel, func(x, y pick) int {
+		a, c := queue(x), queue(y)
+		if r := cmpStrings(a.Name, c.Name, a.Channel, c.Channel, a.Lang, c.Lang); r != 0 {
+			return r
+		}
+		return cmpStrings(a.Source, c.Source, a.ID, c.ID, "", "")
+	})
+	mb.Agents = make([]model.Agent, len(agentSel))
+	for k, p := range agentSel {
+		mb.Agents[k] = *agent(p)
+	}
+	mb.Queues = make([]model.Queue, len(queueSel))
+	for k, p := range queueSel {
+		mb.Queues[k] = *queue(p)
+	}
+	slices.SortStableFunc(mb.Sources, func(x, y model.Health) int { return strings.Compare(x.Source, y.Source) })
+	return mb
 }
 
-func filter[T any](in []T, keep func(*T) bool) []T {
-	out := make([]T, 0, len(in))
-	for i := range in {
-		if keep(&in[i]) {
-			out = append(out, in[i])
-		}
+// cmpStrings compares (a1, a2, a3) with (b1, b2, b3), given as a1, b1, a2, b2, a3, b3.
+func cmpStrings(a1, b1, a2, b2, a3, b3 string) int {
+	if c := strings.Compare(a1, b1); c != 0 {
+		return c
 	}
-	return out
+	if c := strings.Compare(a2, b2); c != 0 {
+		return c
+	}
+	return strings.Compare(a3, b3)
+}
+
+func (b *Board) sourceShown(source string) bool {
+	return b.sources == nil || b.sources[source]
 }
 
 // queueShown applies the queue criteria of the queue's vendor.
@@ -235,10 +276,10 @@ func (b *Board) queueShown(kind string, q *model.Queue) bool {
 		if f.pick && !f.menuIDs[firstPart(q.ID)] && !f.menuIDs[q.ID] && !hasAnyPrefix(q.Name, f.prefixes) {
 			return false
 		}
-		if f.langs != nil && !f.langs[strings.ToLower(q.Lang)] {
+		if f.langs != nil && !containsFold(f.langs, q.Lang) {
 			return false
 		}
-		if f.channels != nil && !f.channels[strings.ToLower(q.Channel)] {
+		if f.channels != nil && !containsFold(f.channels, q.Channel) {
 			return false
 		}
 		return true
@@ -260,7 +301,7 @@ func (b *Board) agentShown(a *model.Agent) bool {
 		return true
 	}
 	for _, t := range a.Teams {
-		if b.agentTeams[strings.ToLower(strings.TrimSpace(t))] {
+		if containsFold(b.agentTeams, strings.TrimSpace(t)) {
 			return true
 		}
 	}
@@ -286,19 +327,37 @@ func (b *Board) thresholds(q *model.Queue) config.Thresholds {
 }
 
 // set returns the items as a set, nil when there are none.
-func set(items []string, fold bool) map[string]bool {
+func set(items []string) map[string]bool {
 	if len(items) == 0 {
 		return nil
 	}
 	m := make(map[string]bool, len(items))
 	for _, it := range items {
-		it = strings.TrimSpace(it)
-		if fold {
-			it = strings.ToLower(it)
-		}
-		m[it] = true
+		m[strings.TrimSpace(it)] = true
 	}
 	return m
+}
+
+// trimmed returns the items without surrounding spaces, nil when there are none.
+func trimmed(items []string) []string {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = strings.TrimSpace(it)
+	}
+	return out
+}
+
+// containsFold reports whether list holds s, without regard to case.
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstPart is a queue id up to its first ':' (a UJET menu path id, a Connect queue id).

@@ -1,8 +1,7 @@
 package boards
 
 import (
-	"hash/fnv"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -56,11 +55,17 @@ func initial(word string) string {
 // labelNumber is a four-digit number from the agent's source and id; probe
 // picks the next candidate when an earlier one is taken.
 func labelNumber(source, id string, probe int) int {
-	h := fnv.New32a()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	return 1000 + int((h.Sum32()+uint32(probe)*7919)%9000)
+	// FNV-1a of source, a zero byte and id.
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for i := 0; i < len(source); i++ {
+		h = (h ^ uint32(source[i])) * prime
+	}
+	h *= prime
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * prime
+	}
+	return 1000 + int((h+uint32(probe)*7919)%9000)
 }
 
 // DisplayName is a's name as this board shows it (see the package function).
@@ -75,50 +80,53 @@ func (b *Board) ForDisplay(mb model.Board) model.Board {
 	if b.Names == config.NamesFull || b.Names == "" {
 		return mb
 	}
-	agents := make([]model.Agent, len(mb.Agents))
-	copy(agents, mb.Agents)
+	names := make([]string, len(mb.Agents))
 	switch b.Names {
 	case config.NamesFirstInitial:
-		for i := range agents {
-			agents[i].Name = FirstInitial(agents[i].Name)
+		for i := range mb.Agents {
+			names[i] = FirstInitial(mb.Agents[i].Name)
 		}
 	case config.NamesHidden:
 		// Assign labels in source/id order so that collisions resolve the
 		// same way every time.
-		idx := make([]int, len(agents))
+		idx := make([]int, len(mb.Agents))
 		for i := range idx {
 			idx[i] = i
 		}
-		sort.Slice(idx, func(x, y int) bool {
-			a, c := agents[idx[x]], agents[idx[y]]
-			if a.Source != c.Source {
-				return a.Source < c.Source
-			}
-			return a.ID < c.ID
+		slices.SortFunc(idx, func(x, y int) int {
+			a, c := &mb.Agents[x], &mb.Agents[y]
+			return cmpStrings(a.Source, c.Source, a.ID, c.ID, "", "")
 		})
-		taken := make(map[int]bool, len(agents))
+		taken := make(map[int]bool, len(mb.Agents))
 		for _, i := range idx {
 			n := 0
 			for probe := 0; ; probe++ {
-				n = labelNumber(agents[i].Source, agents[i].ID, probe)
+				n = labelNumber(mb.Agents[i].Source, mb.Agents[i].ID, probe)
 				if !taken[n] || probe > 9000 {
 					break
 				}
 			}
 			taken[n] = true
-			agents[i].Name = "Agent " + strconv.Itoa(n)
+			names[i] = "Agent " + strconv.Itoa(n)
+		}
+	default:
+		for i := range mb.Agents {
+			names[i] = mb.Agents[i].Name
 		}
 	}
-	sort.SliceStable(agents, func(i, j int) bool {
-		x, y := agents[i], agents[j]
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		if x.Source != y.Source {
-			return x.Source < y.Source
-		}
-		return x.ID < y.ID
+	order := make([]int, len(mb.Agents))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		a, c := &mb.Agents[x], &mb.Agents[y]
+		return cmpStrings(names[x], names[y], a.Source, c.Source, a.ID, c.ID)
 	})
+	agents := make([]model.Agent, len(mb.Agents))
+	for k, i := range order {
+		agents[k] = mb.Agents[i]
+		agents[k].Name = names[i]
+	}
 	mb.Agents = agents
 	return mb
 }

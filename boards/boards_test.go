@@ -1,0 +1,553 @@
+package boards
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
+)
+
+var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+
+func load(t testing.TB, yaml string) *Set {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "wallboard.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := config.LoadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(f)
+}
+
+func get(t testing.TB, s *Set, id string) *Board {
+	t.Helper()
+	b, ok := s.Get(id)
+	if !ok {
+		t.Fatalf("no board %q", id)
+	}
+	return b
+}
+
+func pct(v float64) *float64 { return &v }
+func ago(d time.Duration) *time.Time {
+	at := t0.Add(-d)
+	return &at
+}
+
+// fixture: a UJET source and a Connect source, as the poller and the
+// subscriber normalize them.
+func fixture() []model.SourceState {
+	return []model.SourceState{
+		{
+			Health: model.Health{Source: "ujet", Kind: "ujet", OK: true, UpdatedAt: t0},
+			Agents: []model.Agent{
+				{Source: "ujet", ID: "1", Name: "Ana María Martínez", Teams: []string{"Billing"}, State: model.StateAvailable},
+				{Source: "ujet", ID: "2", Name: "Bo Chen", Teams: []string{"Support"}, State: model.StateBusy},
+				{Source: "ujet", ID: "3", Name: "Cy Diaz", Teams: []string{"Support", "billing escalations"}, State: model.StateAway},
+				{Source: "ujet", ID: "4", Name: "Di Evans", State: model.StateOffline},
+			},
+			Queues: []model.Queue{
+				{Source: "ujet", ID: "11:en:call", Name: "Support/Billing", Lang: "en", Channel: "call", Waiting: 3, OldestSince: ago(90 * time.Second), SLAPercent: pct(72)},
+				{Source: "ujet", ID: "11:es:chat", Name: "Support/Billing", Lang: "es", Channel: "chat", Waiting: 1, OldestSince: ago(10 * time.Second), SLAPercent: pct(95)},
+				{Source: "ujet", ID: "12:en:call", Name: "Support / Billing / Refunds", Lang: "en", Channel: "call"},
+				{Source: "ujet", ID: "13:en:call", Name: "Support/Billings", Lang: "en", Channel: "call", SLAPercent: pct(50)},
+				{Source: "ujet", ID: "110:en:call", Name: "Sales", Lang: "en", Channel: "call", Waiting: 12, OldestSince: ago(4 * time.Minute)},
+			},
+		},
+		{
+			Health: model.Health{Source: "connect", Kind: "connect", OK: false, UpdatedAt: t0.Add(-time.Minute), Error: "reconnecting"},
+			Agents: []model.Agent{
+				{Source: "connect", ID: "501", Name: "Eve Fox", Teams: []string{"Sales East"}, State: model.StateBusy},
+				{Source: "connect", ID: "502", Name: "Gil Ho", Teams: []string{"Sales West"}, State: model.StateAvailable},
+			},
+			Queues: []model.Queue{
+				{Source: "connect", ID: "1001:audio", Name: "Sales East", Channel: "call", Waiting: 2},
+				{Source: "connect", ID: "1002:instantMessage", Name: "Sales Chat", Channel: "chat"},
+				{Source: "connect", ID: "1003:audio", Name: "Renewals", Channel: "call"},
+			},
+		},
+	}
+}
+
+func queueIDs(mb model.Board) []string {
+	var out []string
+	for _, q := range mb.Queues {
+		out = append(out, q.Source+"/"+q.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func agentIDs(mb model.Board) []string {
+	var out []string
+	for _, a := range mb.Agents {
+		out = append(out, a.Source+"/"+a.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func same(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("%s:\n got  %v\n want %v", what, got, want)
+	}
+}
+
+const boardsYAML = `
+boards:
+  - id: billing
+    title: Billing
+    queues:
+      ujet:
+        path_prefixes: ["support/billing"]
+    agents:
+      teams: [BILLING, "Billing Escalations"]
+  - id: billing-en-calls
+    queues:
+      ujet:
+        path_prefixes: ["Support/Billing"]
+        langs: [EN]
+        channels: [call]
+  - id: menu11
+    sources: [ujet]
+    queues:
+      ujet:
+        menu_ids: [11]
+  - id: sales
+    queues:
+      connect:
+        queue_ids: [1001]
+        business_unit_ids: [9]
+    agents:
+      teams: ["7"]
+      sources: [connect]
+  - id: connect-only
+    sources: [connect]
+`
+
+func TestNilFileIsBoardAll(t *testing.T) {
+	s := New(nil)
+	if len(s.List()) != 1 {
+		t.Fatalf("boards %d", len(s.List()))
+	}
+	all := get(t, s, "all")
+	mb := all.Apply(fixture(), t0)
+	if len(mb.Queues) != 8 || len(mb.Agents) != 6 || len(mb.Sources) != 2 || mb.ID != "all" || mb.Title != "All queues" {
+		t.Fatalf("board all must show everything: %d queues, %d agents, %d sources", len(mb.Queues), len(mb.Agents), len(mb.Sources))
+	}
+	if !reflect.DeepEqual(mb, model.Merge("all", "All queues", t0, fixture())) {
+		t.Error("board all must equal model.Merge of every source")
+	}
+	if _, ok := s.Get("nope"); ok {
+		t.Error("unknown board found")
+	}
+}
+
+func TestBoardShowsOnlyItsQueuesAndAgents(t *testing.T) {
+	s := load(t, boardsYAML)
+	var ids []string
+	for _, b := range s.List() {
+		ids = append(ids, b.ID)
+	}
+	if strings.Join(ids, ",") != "all,billing,billing-en-calls,menu11,sales,connect-only" {
+		t.Fatalf("list %v", ids)
+	}
+
+	mb := get(t, s, "billing").Apply(fixture(), t0)
+	// Whole segments, any case and spacing; a UJET-only filter shows no Connect queues.
+	same(t, "billing queues", queueIDs(mb), "ujet/11:en:call", "ujet/11:es:chat", "ujet/12:en:call")
+	same(t, "billing agents (team names, any case)", agentIDs(mb), "ujet/1", "ujet/3")
+	if mb.Title != "Billing" || len(mb.Sources) != 2 {
+		t.Errorf("title %q, sources %v: a board without sources keeps every source's health", mb.Title, mb.Sources)
+	}
+
+	mb = get(t, s, "billing-en-calls").Apply(fixture(), t0)
+	same(t, "langs and channels narrow", queueIDs(mb), "ujet/11:en:call", "ujet/12:en:call")
+	same(t, "no agent filter: every agent", agentIDs(mb), "connect/501", "connect/502", "ujet/1", "ujet/2", "ujet/3", "ujet/4")
+
+	mb = get(t, s, "menu11").Apply(fixture(), t0)
+	same(t, "menu path id 11, not 110", queueIDs(mb), "ujet/11:en:call", "ujet/11:es:chat")
+	if len(mb.Sources) != 1 || mb.Sources[0].Source != "ujet" || len(mb.Agents) != 4 {
+		t.Errorf("sources [ujet] keeps only ujet: %+v, %d agents", mb.Sources, len(mb.Agents))
+	}
+
+	mb = get(t, s, "connect-only").Apply(fixture(), t0)
+	same(t, "connect-only queues", queueIDs(mb), "connect/1001:audio", "connect/1002:instantMessage", "connect/1003:audio")
+	if !mb.Stale() {
+		t.Error("the Connect source is down: its board is stale")
+	}
+}
+
+func TestConnectStructureResolvesTeamsGroupsAndUnits(t *testing.T) {
+	s := load(t, boardsYAML)
+	sales := get(t, s, "sales")
+	mb := sales.Apply(fixture(), t0)
+	same(t, "before the structure: queue ids only", queueIDs(mb), "connect/1001:audio")
+	same(t, "before the structure: team id 7 matches no name", agentIDs(mb))
+
+	s2 := s.WithConnect(map[string]ConnectStructure{"connect": {
+		TeamAgents:         map[string][]string{"7": {"501"}},
+		TeamQueues:         map[string][]string{"7": {"1001"}, "8": {"1002"}},
+		BusinessUnitQueues: map[string][]string{"9": {"1003"}},
+		BusinessUnitTeams:  map[string][]string{"9": {"8"}},
+	}})
+	mb = get(t, s2, "sales").Apply(fixture(), t0)
+	same(t, "business unit 9: its queue and its team's", queueIDs(mb), "connect/1001:audio", "connect/1002:instantMessage", "connect/1003:audio")
+	same(t, "agents of team id 7", agentIDs(mb), "connect/501")
+	// The original set is unchanged.
+	same(t, "WithConnect copies", queueIDs(get(t, s, "sales").Apply(fixture(), t0)), "connect/1001:audio")
+}
+
+func TestApplyDoesNotChangeItsInput(t *testing.T) {
+	s := load(t, boardsYAML)
+	in := fixture()
+	for _, b := range s.List() {
+		b.Apply(in, t0)
+		b.ForDisplay(b.Apply(in, t0))
+	}
+	if !reflect.DeepEqual(in, fixture()) {
+		t.Fatal("Apply changed the states it was given")
+	}
+}
+
+func TestAllowedOrigins(t *testing.T) {
+	s := load(t, `
+boards:
+  - id: a
+    embed_origins: ["https://A.example.com"]
+  - id: b
+access:
+  embed:
+    allowed_origins: [https://intranet.example.com]
+`)
+	if got := get(t, s, "a").AllowedOrigins; strings.Join(got, " ") != "https://intranet.example.com https://a.example.com" {
+		t.Errorf("a: %v", got)
+	}
+	if got := get(t, s, "b").AllowedOrigins; strings.Join(got, " ") != "https://intranet.example.com" {
+		t.Errorf("b: %v", got)
+	}
+}
+
+const thresholdsYAML = `
+defaults:
+  thresholds:
+    sla_warn: 80
+    sla_critical: 60
+    longest_wait_warn: 60s
+    longest_wait_critical: 3m
+    waiting_warn: 5
+    waiting_critical: 10
+boards:
+  - id: t
+    tiles: [calls_waiting, chats_waiting, longest_wait, sla_call, sla_chat, queue_table, agent_grid]
+    queue_thresholds:
+      - path_prefix: Support
+        sla_warn: 99
+        sla_critical: 90
+      - path_prefix: Support/Billing
+        sla_warn: 70
+        sla_critical: 50
+      - queue_id: "11:es:chat"
+        sla_warn: 96
+  - id: quiet
+    tiles: [agent_grid]
+`
+
+func TestThresholdLevelsAndReasons(t *testing.T) {
+	s := load(t, thresholdsYAML)
+	b := get(t, s, "t")
+	mb := b.Apply(fixture(), t0)
+	ev := b.Evaluate(mb)
+
+	q := func(source, id string) QueueCheck {
+		for _, x := range mb.Queues {
+			if x.Source == source && x.ID == id {
+				return ev.Queue(x)
+			}
+		}
+		t.Fatalf("no queue %s/%s", source, id)
+		return QueueCheck{}
+	}
+	cases := []struct {
+		name  string
+		got   Check
+		level Level
+		why   string
+	}{
+		// Support/Billing (70/50) beats Support (99/90): the longer prefix wins.
+		{"11:en:call SLA", q("ujet", "11:en:call").SLA, LevelOK, ""},
+		{"11:en:call wait", q("ujet", "11:en:call").LongestWait, LevelWarn, "longest wait 1:30, warn at 1:00"},
+		{"11:en:call waiting", q("ujet", "11:en:call").Waiting, LevelOK, ""},
+		// A queue id beats any prefix; its missing fields come from the board.
+		{"11:es:chat SLA", q("ujet", "11:es:chat").SLA, LevelWarn, "SLA 95% below 96%"},
+		// Support (99/90): 50% is critical.
+		{"13 SLA", q("ujet", "13:en:call").SLA, LevelCritical, "SLA 50% below 90%"},
+		{"Sales wait", q("ujet", "110:en:call").LongestWait, LevelCritical, "longest wait 4:00, limit 3:00"},
+		{"Sales waiting", q("ujet", "110:en:call").Waiting, LevelCritical, "12 waiting, limit 10"},
+		{"Sales SLA unknown", q("ujet", "110:en:call").SLA, LevelNone, "no SLA data"},
+		{"nobody waits", q("ujet", "12:en:call").LongestWait, LevelOK, ""},
+		// Tiles use the board's thresholds and model.Board.Totals.
+		{"calls waiting", ev.Tile(config.TileCallsWaiting), LevelCritical, "17 calls waiting, limit 10"},
+		{"chats waiting", ev.Tile(config.TileChatsWaiting), LevelOK, ""},
+		{"longest wait", ev.Tile(config.TileLongestWait), LevelCritical, "longest wait 4:00, limit 3:00"},
+		{"call SLA (mean of 72 and 50)", ev.Tile(config.TileSLACall), LevelWarn, "call SLA 61% below 80%"},
+		{"chat SLA", ev.Tile(config.TileSLAChat), LevelOK, ""},
+		{"queue table", ev.Tile(config.TileQueueTable), LevelCritical, "2 queues critical, 2 warn"},
+		{"agent grid has no thresholds", ev.Tile(config.TileAgentGrid), LevelNone, ""},
+	}
+	for _, c := range cases {
+		if c.got.Level != c.level || c.got.Reason != c.why {
+			t.Errorf("%s: got %s %q, want %s %q", c.name, c.got.Level, c.got.Reason, c.level, c.why)
+		}
+	}
+	sales := q("ujet", "110:en:call")
+	if sales.Level != LevelCritical || sales.Reason != "longest wait 4:00, limit 3:00; 12 waiting, limit 10" {
+		t.Errorf("queue summary: %s %q", sales.Level, sales.Reason)
+	}
+	if ev.Worst.Level != LevelCritical || ev.Worst.Reason != "17 calls waiting, limit 10" {
+		t.Errorf("worst of the board's tiles: %+v", ev.Worst)
+	}
+	if w := get(t, s, "quiet").Evaluate(get(t, s, "quiet").Apply(fixture(), t0)).Worst; w.Level != LevelNone {
+		t.Errorf("a board showing only agents has nothing to breach: %+v", w)
+	}
+}
+
+func TestBreachChangesWithData(t *testing.T) {
+	b := get(t, New(nil), "all")
+	states := []model.SourceState{{Health: model.Health{Source: "u", Kind: "ujet", OK: true},
+		Queues: []model.Queue{{Source: "u", ID: "1:en:call", Name: "Q", Channel: "call", SLAPercent: pct(85)}}}}
+	if c := b.Evaluate(b.Apply(states, t0)).Tile(config.TileSLACall); c.Level != LevelOK {
+		t.Fatalf("85%% against the built-in 80/60: %+v", c)
+	}
+	states[0].Queues[0].SLAPercent = pct(79.6)
+	if c := b.Evaluate(b.Apply(states, t0)).Tile(config.TileSLACall); c.Level != LevelWarn || c.Reason != "call SLA 79.6% below 80%" {
+		t.Fatalf("79.6%%: %+v (must not read as 80%% below 80%%)", c)
+	}
+	states[0].Queues[0].SLAPercent = pct(59)
+	if c := b.Evaluate(b.Apply(states, t0)).Tile(config.TileSLACall); c.Level != LevelCritical || c.Reason != "call SLA 59% below 60%" {
+		t.Fatalf("59%%: %+v", c)
+	}
+	states[0].Queues[0].SLAPercent = nil
+	if c := b.Evaluate(b.Apply(states, t0)).Tile(config.TileSLACall); c.Level != LevelNone {
+		t.Fatalf("an unknown SLA is never a breach: %+v", c)
+	}
+	// No waiting thresholds by default: counts have no level.
+	states[0].Queues[0].Waiting = 500
+	if c := b.Evaluate(b.Apply(states, t0)).Tile(config.TileCallsWaiting); c.Level != LevelNone {
+		t.Fatalf("no waiting thresholds: %+v", c)
+	}
+}
+
+func TestNameModes(t *testing.T) {
+	a := model.Agent{Source: "ujet", ID: "42", Name: "Ana María Martínez"}
+	if got := DisplayName(config.NamesFull, a); got != "Ana María Martínez" {
+		t.Errorf("full: %q", got)
+	}
+	for in, want := range map[string]string{
+		"Ana María Martínez": "Ana M.", "Martínez, Ana": "Ana M.", "Cher": "Cher", "  bo   chen ": "bo C.", "Émile zola": "Émile Z.", "": "",
+	} {
+		if got := FirstInitial(in); got != want {
+			t.Errorf("FirstInitial(%q) = %q, want %q", in, got, want)
+		}
+	}
+	hidden := DisplayName(config.NamesHidden, a)
+	if !regexp.MustCompile(`^Agent [1-9]\d{3}$`).MatchString(hidden) {
+		t.Errorf("hidden: %q", hidden)
+	}
+	a.Name, a.State = "Someone Else", model.StateBusy
+	if DisplayName(config.NamesHidden, a) != hidden {
+		t.Error("a hidden label depends only on the agent's source and id")
+	}
+	if DisplayName(config.NamesHidden, model.Agent{Source: "connect", ID: "42"}) == hidden {
+		t.Error("the same id in another source gets another label")
+	}
+}
+
+func TestForDisplay(t *testing.T) {
+	s := load(t, `
+boards:
+  - id: initials
+    names: first_initial
+  - id: hidden
+    names: hidden
+  - id: full
+`)
+	mb := get(t, New(nil), "all").Apply(fixture(), t0)
+	before := fmt.Sprint(mb.Agents)
+
+	if got := get(t, s, "full").ForDisplay(mb); !reflect.DeepEqual(got, mb) {
+		t.Error("full names: unchanged")
+	}
+	ini := get(t, s, "initials").ForDisplay(mb)
+	var names []string
+	for _, a := range ini.Agents {
+		names = append(names, a.Name)
+	}
+	if strings.Join(names, ",") != "Ana M.,Bo C.,Cy D.,Di E.,Eve F.,Gil H." {
+		t.Errorf("first_initial: %v", names)
+	}
+	hb := get(t, s, "hidden")
+	hid := hb.ForDisplay(mb)
+	seen := map[string]bool{}
+	for i, a := range hid.Agents {
+		if !strings.HasPrefix(a.Name, "Agent ") || seen[a.Name] {
+			t.Errorf("hidden: %q (duplicate %v)", a.Name, seen[a.Name])
+		}
+		seen[a.Name] = true
+		for _, orig := range mb.Agents {
+			for _, part := range strings.Fields(orig.Name) {
+				if strings.Contains(a.Name, part) {
+					t.Errorf("hidden label %q gives away %q", a.Name, part)
+				}
+			}
+		}
+		if i > 0 && hid.Agents[i-1].Name > a.Name {
+			t.Error("hidden: agents sorted by label, not by the names")
+		}
+	}
+	// Stable: the same agent has the same label on the next update, with
+	// others gone and states changed.
+	later := fixture()
+	later[0].Agents = later[0].Agents[:2]
+	later[0].Agents[0].State = model.StateBusy
+	hid2 := hb.ForDisplay(get(t, New(nil), "all").Apply(later, t0.Add(time.Minute)))
+	label := func(b model.Board, src, id string) string {
+		for _, a := range b.Agents {
+			if a.Source == src && a.ID == id {
+				return a.Name
+			}
+		}
+		return ""
+	}
+	for _, id := range []string{"1", "2"} {
+		if label(hid, "ujet", id) != label(hid2, "ujet", id) || label(hid, "ujet", id) == "" {
+			t.Errorf("agent %s: label %q then %q", id, label(hid, "ujet", id), label(hid2, "ujet", id))
+		}
+	}
+	if fmt.Sprint(mb.Agents) != before {
+		t.Error("ForDisplay changed its input")
+	}
+}
+
+func TestHiddenLabelsUniqueOnABigBoard(t *testing.T) {
+	var agents []model.Agent
+	for i := range 2000 {
+		agents = append(agents, model.Agent{Source: "u", ID: fmt.Sprint(i), Name: fmt.Sprint("Name ", i)})
+	}
+	s := load(t, "boards:\n  - id: h\n    names: hidden\n")
+	mb := get(t, s, "h").ForDisplay(model.Board{Agents: agents})
+	seen := map[string]bool{}
+	for _, a := range mb.Agents {
+		if seen[a.Name] {
+			t.Fatalf("label %q given twice", a.Name)
+		}
+		seen[a.Name] = true
+	}
+}
+
+// benchStates is 200 agents and 50 queues over a UJET and a Connect source.
+func benchStates() []model.SourceState {
+	teams := []string{"Billing", "Support", "Sales", "Retention"}
+	prefixes := []string{"Support/Billing", "Support/Tech", "Sales/New", "Sales/Renewals", "Retention"}
+	var u, c model.SourceState
+	u.Health = model.Health{Source: "ujet", Kind: "ujet", OK: true, UpdatedAt: t0}
+	c.Health = model.Health{Source: "connect", Kind: "connect", OK: true, UpdatedAt: t0}
+	for i := range 200 {
+		a := model.Agent{ID: fmt.Sprint(i), Name: fmt.Sprintf("Agent Person %03d", i), Teams: []string{teams[i%4]}, State: model.States()[i%5], Since: ago(time.Duration(i) * time.Second)}
+		if i < 150 {
+			a.Source = "ujet"
+			u.Agents = append(u.Agents, a)
+		} else {
+			a.Source = "connect"
+			c.Agents = append(c.Agents, a)
+		}
+	}
+	for i := range 50 {
+		q := model.Queue{Name: fmt.Sprintf("%s/Q%d", prefixes[i%5], i), Lang: []string{"en", "es"}[i%2], Channel: []string{"call", "chat"}[i/2%2],
+			Waiting: i % 7, OldestSince: ago(time.Duration(i*5) * time.Second), SLAPercent: pct(float64(50 + i))}
+		if i < 40 {
+			q.Source, q.ID = "ujet", fmt.Sprintf("%d:%s:%s", i, q.Lang, q.Channel)
+			u.Queues = append(u.Queues, q)
+		} else {
+			q.Source, q.ID = "connect", fmt.Sprintf("%d:audio", 1000+i)
+			c.Queues = append(c.Queues, q)
+		}
+	}
+	return []model.SourceState{u, c}
+}
+
+// benchSet is 20 boards: all, and 19 with filters, overrides and name modes.
+func benchSet(b *testing.B) *Set {
+	var y strings.Builder
+	y.WriteString("boards:\n")
+	prefixes := []string{"Support/Billing", "Support/Tech", "Sales/New", "Sales/Renewals", "Retention"}
+	teams := []string{"Billing", "Support", "Sales", "Retention"}
+	names := []string{"full", "first_initial", "hidden"}
+	for i := range 19 {
+		fmt.Fprintf(&y, "  - id: b%d\n    names: %s\n    queues:\n      ujet:\n        path_prefixes: [%q]\n        langs: [en]\n      connect:\n        queue_ids: [%d]\n",
+			i, names[i%3], prefixes[i%5], 1040+i%10)
+		fmt.Fprintf(&y, "    agents:\n      teams: [%s]\n    queue_thresholds:\n      - path_prefix: %q\n        sla_warn: 90\n      - queue_id: \"%d\"\n        waiting_warn: 2\n",
+			teams[i%4], prefixes[(i+1)%5], i)
+	}
+	return load(b, y.String())
+}
+
+// BenchmarkApply applies and evaluates every board of a 20-board set to a
+// 200-agent, 50-queue state: the work of one store change.
+func BenchmarkApply(b *testing.B) {
+	s, states := benchSet(b), benchStates()
+	list := s.List()
+	if len(list) != 20 {
+		b.Fatalf("%d boards", len(list))
+	}
+	b.Run("apply", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, bd := range list {
+				bd.Apply(states, t0)
+			}
+		}
+	})
+	b.Run("apply+evaluate+display", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, bd := range list {
+				mb := bd.Apply(states, t0)
+				bd.Evaluate(mb)
+				bd.ForDisplay(mb)
+			}
+		}
+	})
+}
+
+func TestApplyOrdersLikeMerge(t *testing.T) {
+	// Names repeat across sources and queues share names: the tie-breaks must
+	// match model.Merge so that a board renders the same as before boards.
+	states := benchStates()
+	for i := range states[0].Agents {
+		states[0].Agents[i].Name = fmt.Sprint("Same ", i%3)
+	}
+	for i := range states[1].Agents {
+		states[1].Agents[i].Name = fmt.Sprint("Same ", i%3)
+	}
+	for i := range states[0].Queues {
+		states[0].Queues[i].Name = "Q"
+	}
+	all := get(t, New(nil), "all")
+	if got, want := all.Apply(states, t0), model.Merge("all", "All queues", t0, states); !reflect.DeepEqual(got, want) {
+		t.Fatal("Apply of board all differs from model.Merge")
+	}
+}
