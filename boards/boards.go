@@ -19,6 +19,9 @@
 package boards
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -415,4 +418,20 @@ func hasPrefix(name string, prefix []string) bool {
 		}
 	}
 	return true
+}
+
+// Fingerprint identifies the board's definition: it changes when anything
+// about the board does (filters, thresholds, tiles, names, theme, rotation,
+// origins) and only then. After a reload the server compares fingerprints to
+// tell the screens of changed boards to reload and leave the others alone.
+func (b *Board) Fingerprint() string {
+	data, err := json.Marshal(struct {
+		Def     config.Board
+		Origins []string
+	}{b.Board, b.AllowedOrigins})
+	if err != nil { // cannot happen: plain data
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12])
 }

@@ -357,7 +357,7 @@ func TestNameModes(t *testing.T) {
 		t.Errorf("full: %q", got)
 	}
 	for in, want := range map[string]string{
-		"Ana María Martínez": "Ana M.", "Martínez, Ana": "Ana M.", "Cher": "Cher", "  bo   chen ": "bo C.", "Émile zola": "Émile Z.", "": "",
+		"Ana María Martínez": "Ana M.", "Martínez, Ana": "Ana M.", "Cher": "Cher", "  bo   chen ": "bo C.", "Émile zola": "Émile Z.", "": "", "Agent 12": "Agent 12",
 	} {
 		if got := FirstInitial(in); got != want {
 			t.Errorf("FirstInitial(%q) = %q, want %q", in, got, want)
@@ -549,5 +549,22 @@ func TestApplyOrdersLikeMerge(t *testing.T) {
 	all := get(t, New(nil), "all")
 	if got, want := all.Apply(states, t0), model.Merge("all", "All queues", t0, states); !reflect.DeepEqual(got, want) {
 		t.Fatal("Apply of board all differs from model.Merge")
+	}
+}
+
+func TestFingerprintChangesWithTheBoardOnly(t *testing.T) {
+	a := load(t, "boards:\n  - id: x\n    theme: dark\n  - id: y\n")
+	b := load(t, "boards:\n  - id: x\n    theme: dark\n  - id: y\n")
+	c := load(t, "boards:\n  - id: x\n    theme: light\n  - id: y\n")
+	d := load(t, "boards:\n  - id: x\n    theme: dark\n  - id: y\n    thresholds:\n      sla_warn: 81\n")
+	fp := func(s *Set, id string) string { return get(t, s, id).Fingerprint() }
+	if fp(a, "x") == "" || fp(a, "x") != fp(b, "x") || fp(a, "y") != fp(b, "y") {
+		t.Error("the same definition must give the same fingerprint")
+	}
+	if fp(a, "x") == fp(c, "x") || fp(a, "y") != fp(c, "y") {
+		t.Error("a theme change changes only its board")
+	}
+	if fp(a, "y") == fp(d, "y") || fp(a, "x") != fp(d, "x") {
+		t.Error("a threshold change changes only its board")
 	}
 }

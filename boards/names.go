@@ -38,8 +38,8 @@ func FirstInitial(name string) string {
 		return f[0] + " " + initial(l[0])
 	}
 	f := strings.Fields(name)
-	if len(f) < 2 {
-		return name
+	if len(f) < 2 || strings.Trim(f[len(f)-1], "0123456789") == "" {
+		return strings.Join(f, " ") // one word, or a label like "Agent 12"
 	}
 	return f[0] + " " + initial(f[len(f)-1])
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"os"
@@ -769,9 +770,9 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 					fileNode = vn
 					path := resolveRelative(p.path, strings.TrimSpace(v))
 					a.DisplayTokens.SecretFile = path
-					data, err := os.ReadFile(path)
+					data, err := readSecretFile(path)
 					if err != nil {
-						p.add(vn, f, "cannot read %s: %v", path, unwrapPathError(err))
+						p.add(vn, f, "cannot read %s: %v", path, err)
 						return
 					}
 					secret := strings.TrimSpace(string(data))
@@ -794,6 +795,31 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 		},
 	})
 	return a
+}
+
+// readSecretFile reads a small regular file (not a device or a pipe, which
+// could block a reload forever).
+func readSecretFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if st.Size() > 64<<10 {
+		return nil, fmt.Errorf("larger than 64 KiB")
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, 64<<10))
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	return data, nil
 }
 
 func unwrapPathError(err error) error {

@@ -169,6 +169,8 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 		{"short secret", "access:\n  display_tokens:\n    secret: tooshort-secret-value\n", "w.yaml:3: access.display_tokens.secret: too short"},
 		{"unreadable secret file", "access:\n  display_tokens:\n    secret_file: missing.secret\n",
 			"w.yaml:3: access.display_tokens.secret_file: cannot read "},
+		{"secret file is a device", "access:\n  display_tokens:\n    secret_file: /dev/zero\n",
+			"w.yaml:3: access.display_tokens.secret_file: cannot read /dev/zero: not a regular file"},
 		{"bad proxy header", "access:\n  trusted_proxy_header: \"X Forwarded User\"\n", `w.yaml:2: access.trusted_proxy_header: "X Forwarded User" is not an HTTP header name`},
 		{"yaml syntax", "boards:\n  - id: a\n   title: b\n", "w.yaml:3: not valid YAML"},
 		{"unclosed list", "boards:\n  - id: a\n    sources: [ujet,\n    title: x\n", "w.yaml:4: not valid YAML"},
@@ -341,7 +343,7 @@ func FuzzParseFile(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := parseFile(filepath.Join(t.TempDir(), "f.yaml"), data)
+		file, err := parseFile("fuzz-nonexistent-dir/f.yaml", data)
 		if err == nil {
 			if _, ok := file.Board(AllBoardID); !ok {
 				t.Fatal("a valid file always has board all")
