@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -47,8 +48,18 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parseFile parses and validates data, the contents of path.
 func parseFile(path string, data []byte) (*File, error) {
 	p := &parser{path: path}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	var doc, extra yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&doc)
+	if err == nil {
+		if err = dec.Decode(&extra); err == nil {
+			return nil, &Error{Path: path, Problems: []Problem{{Line: extra.Line, Msg: "a second YAML document (after ---); put everything in one"}}}
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if err != nil {
 		line, msg := syntaxError(err)
 		if exact := syntaxLine(data, msg); exact > 0 {
 			line = exact
@@ -109,9 +120,9 @@ func parseFile(path string, data []byte) (*File, error) {
 			}
 		}
 		b.Thresholds = rb.th.t.Over(d.Thresholds)
-		p.checkOrder(fmt.Sprintf("boards[%d].thresholds", i), rb.th, thresholdsRaw{t: b.Thresholds, lines: rb.th.lines, fromDefaults: true})
+		p.checkOrder(fmt.Sprintf("boards[%d].thresholds", i), rb.th, thresholdsRaw{t: b.Thresholds, lines: rb.th.lines})
 		for j, qt := range rb.qth {
-			p.checkOrder(fmt.Sprintf("boards[%d].queue_thresholds[%d]", i, j), qt, thresholdsRaw{t: qt.t.Over(b.Thresholds), lines: qt.lines, fromDefaults: true})
+			p.checkOrder(fmt.Sprintf("boards[%d].queue_thresholds[%d]", i, j), qt, thresholdsRaw{t: qt.t.Over(b.Thresholds), lines: qt.lines})
 		}
 		if b.Tiles == nil {
 			b.Tiles = append([]Tile{}, d.Tiles...)
@@ -148,25 +159,47 @@ func syntaxError(err error) (line int, msg string) {
 	return 0, strings.TrimPrefix(msg, "yaml: ")
 }
 
-// syntaxLine finds the line of a YAML syntax error: the shortest run of
-// leading lines that fails with the same message. The YAML parser reports
-// the start of the enclosing block instead, or no line at all.
+// syntaxLine finds the line of a YAML syntax error: the fewest leading
+// lines that fail with the same message (the YAML parser reports the start of
+// the enclosing block instead, or no line at all). Longer prefixes fail the
+// same way once they hold the error, so a binary search finds it.
 func syntaxLine(data []byte, msg string) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	if len(lines) > 1000 {
+	fails := func(n int) bool {
+		err := decodeAll(bytes.Join(lines[:n], nil))
+		if err == nil {
+			return false
+		}
+		_, m := syntaxError(err)
+		return m == msg
+	}
+	lo, hi := 1, len(lines)
+	if !fails(hi) {
 		return 0
 	}
-	var prefix []byte
-	for i, l := range lines {
-		prefix = append(prefix, l...)
-		var n yaml.Node
-		if err := yaml.Unmarshal(prefix, &n); err != nil {
-			if _, m := syntaxError(err); m == msg {
-				return i + 1
-			}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	return 0
+	return hi
+}
+
+// decodeAll decodes every document of data, returning the first error.
+func decodeAll(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // deref follows aliases and counts nodes against maxNodes. It returns nil
@@ -331,9 +364,8 @@ type thresholdLines struct {
 }
 
 type thresholdsRaw struct {
-	t            Thresholds
-	lines        thresholdLines
-	fromDefaults bool // values without a line came from defaults
+	t     Thresholds
+	lines thresholdLines // 0: not set in this block
 }
 
 func (p *parser) percent(n *yaml.Node, field string) (*float64, int) {
@@ -449,8 +481,8 @@ func (p *parser) checkOrder(field string, own thresholdsRaw, merged thresholdsRa
 
 func (p *parser) tiles(n *yaml.Node, field string) []Tile {
 	n = p.deref(n)
-	if n == nil {
-		return nil
+	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return nil // not given: the defaults' tiles
 	}
 	known := make([]string, 0, len(Tiles()))
 	for _, t := range Tiles() {

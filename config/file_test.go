@@ -85,12 +85,12 @@ func TestExampleFileIsValid(t *testing.T) {
 }
 
 func TestEmptyFileIsBoardAll(t *testing.T) {
-	for _, content := range []string{"", "# only a comment\n", "boards: []\n"} {
+	for _, content := range []string{"", "# only a comment\n", "boards: []\n", "defaults:\n  tiles:\n", "boards:\n  - id: all\n    tiles:\n"} {
 		f, err := LoadFile(writeFile(t, "w.yaml", content))
 		if err != nil {
 			t.Fatalf("%q: %v", content, err)
 		}
-		if len(f.Boards) != 1 || f.Boards[0].ID != "all" || !f.Boards[0].Implicit {
+		if len(f.Boards) != 1 || f.Boards[0].ID != "all" {
 			t.Fatalf("%q: boards %+v", content, f.Boards)
 		}
 		if *f.Boards[0].Thresholds.SLAWarn != 80 || f.Boards[0].Theme != ThemeDark || len(f.Boards[0].Tiles) != len(DefaultTiles()) {
@@ -175,6 +175,7 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 		{"yaml syntax", "boards:\n  - id: a\n   title: b\n", "w.yaml:3: not valid YAML"},
 		{"unclosed list", "boards:\n  - id: a\n    sources: [ujet,\n    title: x\n", "w.yaml:4: not valid YAML"},
 		{"mapping in a value", "boards:\n  - id: a\n    title: a: b\n", "w.yaml:3: not valid YAML: mapping values are not allowed"},
+		{"second document", "boards:\n  - id: a\n---\nboards:\n  - id: b\n", "w.yaml:3: a second YAML document"},
 		{"tab indentation", "boards:\n\t- id: a\n", "w.yaml:2: not valid YAML"},
 	}
 	for _, tc := range cases {
