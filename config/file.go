@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,10 +241,15 @@ func (s Statuses) Map(vendor string, defaults map[string]model.State) *model.Sta
 // Access holds the access settings; the access package enforces them.
 type Access struct {
 	Users              []User
-	TrustedProxyHeader string // e.g. X-Forwarded-User; empty: no proxy login
+	TrustedProxyHeader string         // e.g. X-Forwarded-User; empty: no proxy login
+	TrustedProxies     []netip.Prefix // addresses the header is believed from; single IPs as /32 or /128
 	DisplayTokens      DisplayTokens
 	Embed              Embed
 }
+
+// SignIn reports whether anyone can sign in (users or a trusted proxy). When
+// false the server runs open, on loopback only, as the no-config demo does.
+func (a Access) SignIn() bool { return len(a.Users) > 0 || a.TrustedProxyHeader != "" }
 
 // User is a supervisor login.
 type User struct {
@@ -260,7 +266,7 @@ type DisplayTokens struct {
 
 // Embed configures framing by other sites.
 type Embed struct {
-	AllowedOrigins []string // scheme://host[:port]; a host may start with "*."
+	AllowedOrigins []string // scheme://host[:port], lower-cased
 }
 
 // LogValue implements slog.LogValuer without secrets.
@@ -276,6 +282,7 @@ func (a Access) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Any("users", names),
 		slog.String("trusted_proxy_header", a.TrustedProxyHeader),
+		slog.Any("trusted_proxies", a.TrustedProxies),
 		slog.String("display_token_secret", secret),
 		slog.String("display_token_secret_file", a.DisplayTokens.SecretFile),
 		slog.Int("revoked_tokens", len(a.DisplayTokens.Revoked)),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -726,7 +727,29 @@ var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 func (p *parser) access(n *yaml.Node, field string) Access {
 	var a Access
+	var headerNode, proxiesNode, tokensNode, secretNode, fileNode *yaml.Node
 	p.mapping(n, field, map[string]func(*yaml.Node, string){
+		"trusted_proxies": func(n *yaml.Node, f string) {
+			proxiesNode = p.deref(n)
+			for i, it := range p.items(n, f) {
+				pf := fmt.Sprintf("%s[%d]", f, i)
+				v, vn, ok := p.scalar(it, pf)
+				if !ok {
+					continue
+				}
+				v = strings.TrimSpace(v)
+				pr, err := netip.ParsePrefix(v)
+				if err != nil {
+					ip, ipErr := netip.ParseAddr(v)
+					if ipErr != nil {
+						p.add(vn, pf, "%q is neither an IP address nor a CIDR prefix (10.0.0.0/8)", v)
+						continue
+					}
+					pr = netip.PrefixFrom(ip, ip.BitLen())
+				}
+				a.TrustedProxies = append(a.TrustedProxies, pr.Masked())
+			}
+		},
 		"users": func(n *yaml.Node, f string) {
 			seen := map[string]int{}
 			for i, it := range p.items(n, f) {
@@ -754,6 +777,8 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 				switch {
 				case u.Name == "":
 					p.add(un, uf+".name", "every user needs a name")
+				case len(u.Name) > 128:
+					p.add(un, uf+".name", "longer than 128 characters")
 				case seen[u.Name] != 0:
 					p.add(un, uf+".name", "user %q defined twice (first at line %d)", u.Name, seen[u.Name])
 				default:
@@ -776,10 +801,11 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 				p.add(vn, f, "%q is not an HTTP header name", v)
 				return
 			}
+			headerNode = vn
 			a.TrustedProxyHeader = v
 		},
 		"display_tokens": func(n *yaml.Node, f string) {
-			var secretNode, fileNode *yaml.Node
+			tokensNode = p.deref(n)
 			p.mapping(n, f, map[string]func(*yaml.Node, string){
 				"secret": func(n *yaml.Node, f string) {
 					n = p.deref(n)
@@ -826,8 +852,23 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 			})
 		},
 	})
+	// What the access package needs to start, checked here for the lines.
+	if headerNode != nil && len(a.TrustedProxies) == 0 && proxiesNode == nil {
+		p.add(headerNode, join(field, "trusted_proxy_header"), "set, but trusted_proxies is not: list the proxies' addresses (e.g. [10.0.0.5, 10.1.0.0/16])")
+	}
+	if an := p.deref(n); an != nil && an.Kind == yaml.MappingNode {
+		switch {
+		case a.SignIn() && len(a.DisplayTokens.Secret) == 0 && tokensNode == nil:
+			p.add(an, join(field, "display_tokens"), "required with users or trusted_proxy_header: a secret signs display tokens and sessions")
+		case a.SignIn() && tokensNode != nil && secretNode == nil && fileNode == nil:
+			p.add(tokensNode, join(field, "display_tokens"), "give secret or secret_file")
+		case !a.SignIn() && tokensNode != nil:
+			p.add(tokensNode, join(field, "display_tokens"), "display tokens also need users or trusted_proxy_header (a wallboard with access control needs a way to sign in)")
+		}
+	}
 	return a
 }
+
 
 // readSecretFile reads a small regular file (not a device or a pipe, which
 // could block a reload forever).
@@ -898,10 +939,8 @@ func checkOrigin(s string) (string, error) {
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("an origin has no user, path, query or fragment; want scheme://host[:port]")
 	}
-	host := u.Hostname()
-	check := strings.TrimPrefix(host, "*.")
-	if check == "" || strings.ContainsAny(check, "*;, '\"") {
-		return "", fmt.Errorf("bad host %q", host)
+	if host := u.Hostname(); host == "" || strings.ContainsAny(host, "*;, '\"") {
+		return "", fmt.Errorf("bad host %q (list each site; wildcards are not allowed)", host)
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {

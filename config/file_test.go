@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,10 +70,13 @@ func TestExampleFileIsValid(t *testing.T) {
 	if string(f.Access.DisplayTokens.Secret) != "0123456789abcdef0123456789abcdef-secret" {
 		t.Errorf("secret_file not read (or not trimmed)")
 	}
-	if f.Access.Users[0].Name != "ana" || f.Access.Users[0].PasswordHash != exampleHash {
+	if f.Access.Users[0].Name != "ana" || f.Access.Users[0].PasswordHash != exampleHash || !f.Access.SignIn() {
 		t.Errorf("users: %+v", f.Access.Users)
 	}
-	if got := f.EmbedOrigins("billing"); strings.Join(got, " ") != "https://intranet.example.com https://*.portal.example.com https://billing-portal.example.com" {
+	if fmt.Sprint(f.Access.TrustedProxies) != "[10.0.0.5/32 10.1.0.0/16]" || f.Access.TrustedProxyHeader != "X-Forwarded-User" {
+		t.Errorf("trusted proxies %v", f.Access.TrustedProxies)
+	}
+	if got := f.EmbedOrigins("billing"); strings.Join(got, " ") != "https://intranet.example.com https://portal.example.com https://billing-portal.example.com" {
 		t.Errorf("embed origins of billing: %v", got)
 	}
 	sm := f.Statuses.Map(VendorUJET, model.DefaultUJETStatuses())
@@ -171,6 +175,14 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			"w.yaml:3: access.display_tokens.secret_file: cannot read "},
 		{"secret file is a device", "access:\n  display_tokens:\n    secret_file: /dev/zero\n",
 			"w.yaml:3: access.display_tokens.secret_file: cannot read /dev/zero: not a regular file"},
+		{"header without proxies", "access:\n  users: [{name: a, password_hash: \"" + exampleHash + "\"}]\n  display_tokens: {secret: 0123456789abcdef0123456789abcdef}\n  trusted_proxy_header: X-User\n",
+			"w.yaml:4: access.trusted_proxy_header: set, but trusted_proxies is not"},
+		{"bad proxy address", "access:\n  trusted_proxies: [10.0.0.0/8, proxy.local]\n", `w.yaml:2: access.trusted_proxies[1]: "proxy.local" is neither an IP address nor a CIDR prefix`},
+		{"users without display secret", "access:\n  users: [{name: a, password_hash: \"" + exampleHash + "\"}]\n",
+			"w.yaml:2: access.display_tokens: required with users or trusted_proxy_header"},
+		{"display tokens without sign-in", "access:\n  display_tokens:\n    secret: 0123456789abcdef0123456789abcdef\n",
+			"w.yaml:3: access.display_tokens: display tokens also need users or trusted_proxy_header"},
+		{"wildcard origin host", "access:\n  embed:\n    allowed_origins: [\"https://*.example.com\"]\n", "w.yaml:3: access.embed.allowed_origins[0]: \"https://*.example.com\": bad host"},
 		{"bad proxy header", "access:\n  trusted_proxy_header: \"X Forwarded User\"\n", `w.yaml:2: access.trusted_proxy_header: "X Forwarded User" is not an HTTP header name`},
 		{"yaml syntax", "boards:\n  - id: a\n   title: b\n", "w.yaml:3: not valid YAML"},
 		{"unclosed list", "boards:\n  - id: a\n    sources: [ujet,\n    title: x\n", "w.yaml:4: not valid YAML"},

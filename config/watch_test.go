@@ -168,7 +168,7 @@ func TestSignalReloads(t *testing.T) {
 	dir := filepath.Dir(fx.path)
 	secret := filepath.Join(dir, "s.secret")
 	os.WriteFile(secret, []byte(strings.Repeat("a", 40)), 0o600)
-	os.WriteFile(fx.path, []byte("access:\n  display_tokens:\n    secret_file: s.secret\n"), 0o600)
+	os.WriteFile(fx.path, []byte("access:\n  users:\n    - {name: ana, password_hash: \""+exampleHash+"\"}\n  display_tokens:\n    secret_file: s.secret\n"), 0o600)
 	if f := fx.next(t); string(f.Access.DisplayTokens.Secret) != strings.Repeat("a", 40) {
 		t.Fatal("secret not read")
 	}
