@@ -869,7 +869,6 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 	return a
 }
 
-
 // readSecretFile reads a small regular file (not a device or a pipe, which
 // could block a reload forever).
 func readSecretFile(path string) ([]byte, error) {
