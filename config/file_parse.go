@@ -853,7 +853,9 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 		},
 	})
 	// What the access package needs to start, checked here for the lines.
-	if headerNode != nil && len(a.TrustedProxies) == 0 && proxiesNode == nil {
+	noProxies := proxiesNode == nil || (proxiesNode.Kind == yaml.ScalarNode && proxiesNode.Tag == "!!null") ||
+		(proxiesNode.Kind == yaml.SequenceNode && len(proxiesNode.Content) == 0)
+	if headerNode != nil && noProxies {
 		p.add(headerNode, join(field, "trusted_proxy_header"), "set, but trusted_proxies is not: list the proxies' addresses (e.g. [10.0.0.5, 10.1.0.0/16])")
 	}
 	if an := p.deref(n); an != nil && an.Kind == yaml.MappingNode {

@@ -177,6 +177,8 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			"w.yaml:3: access.display_tokens.secret_file: cannot read /dev/zero: not a regular file"},
 		{"header without proxies", "access:\n  users: [{name: a, password_hash: \"" + exampleHash + "\"}]\n  display_tokens: {secret: 0123456789abcdef0123456789abcdef}\n  trusted_proxy_header: X-User\n",
 			"w.yaml:4: access.trusted_proxy_header: set, but trusted_proxies is not"},
+		{"header with empty proxies", "access:\n  users: [{name: a, password_hash: \"" + exampleHash + "\"}]\n  display_tokens: {secret: 0123456789abcdef0123456789abcdef}\n  trusted_proxies: []\n  trusted_proxy_header: X-User\n",
+			"w.yaml:5: access.trusted_proxy_header: set, but trusted_proxies is not"},
 		{"bad proxy address", "access:\n  trusted_proxies: [10.0.0.0/8, proxy.local]\n", `w.yaml:2: access.trusted_proxies[1]: "proxy.local" is neither an IP address nor a CIDR prefix`},
 		{"users without display secret", "access:\n  users: [{name: a, password_hash: \"" + exampleHash + "\"}]\n",
 			"w.yaml:2: access.display_tokens: required with users or trusted_proxy_header"},
