@@ -14,6 +14,12 @@
 //	ev := b.Evaluate(mb)                        // threshold levels per tile and queue, with reasons
 //	shown := b.ForDisplay(mb)                   // names as the board's mode wants, for walls, embeds and their JSON
 //
+// Views show a level by colour and by icon or text: ev.Tile(config.TileSLACall)
+// and ev.Queue(q) give a Level (none, ok, warn, critical) and the Reason to
+// show. Waits grow without new data, so re-run Evaluate at ev.NextChange.
+// b.Tiles lists the tiles in order; b.Theme, b.Rotate and b.AllowedOrigins
+// configure the page; b.Fingerprint tells after a reload which boards changed.
+//
 // On reload, build a new Set from the new file and swap it in; boards that
 // kept their id keep their URL, so connected screens stay connected.
 package boards

@@ -568,3 +568,29 @@ func TestFingerprintChangesWithTheBoardOnly(t *testing.T) {
 		t.Error("a threshold change changes only its board")
 	}
 }
+
+func TestNextChangeIsTheNextWaitCrossing(t *testing.T) {
+	b := get(t, New(nil), "all") // built-in waits: warn 60s, critical 3m
+	states := []model.SourceState{{Health: model.Health{Source: "u", Kind: "ujet", OK: true},
+		Queues: []model.Queue{
+			{Source: "u", ID: "1:en:call", Name: "A", Channel: "call", Waiting: 1, OldestSince: ago(40 * time.Second)},
+			{Source: "u", ID: "2:en:call", Name: "B", Channel: "call", Waiting: 1, OldestSince: ago(150 * time.Second)},
+		}}}
+	ev := b.Evaluate(b.Apply(states, t0))
+	// A turns warn 20 s from now; B turns critical 30 s from now.
+	if want := t0.Add(20 * time.Second); !ev.NextChange.Equal(want) {
+		t.Fatalf("NextChange %v, want %v", ev.NextChange, want)
+	}
+	// Re-evaluated then, A is warn.
+	ev = b.Evaluate(b.Apply(states, ev.NextChange))
+	if c := ev.Queues[QueueKey{"u", "1:en:call"}].LongestWait; c.Level != LevelWarn {
+		t.Fatalf("A at its crossing: %+v", c)
+	}
+	if want := t0.Add(30 * time.Second); !ev.NextChange.Equal(want) {
+		t.Fatalf("then NextChange %v, want %v", ev.NextChange, want)
+	}
+	states[0].Queues = states[0].Queues[:0]
+	if ev := b.Evaluate(b.Apply(states, t0)); !ev.NextChange.IsZero() {
+		t.Fatalf("nobody waits: NextChange %v", ev.NextChange)
+	}
+}

@@ -70,6 +70,26 @@ type Evaluation struct {
 	Queues map[QueueKey]QueueCheck
 	// Worst is the most severe check of the board's own tiles.
 	Worst Check
+	// NextChange is when a wait will cross its next threshold with no new
+	// data (waits grow by themselves); zero when none will. The server
+	// re-evaluates then, so a breach shows even when the store is quiet.
+	NextChange time.Time
+}
+
+// crossing notes that a wait that began at since crosses limit at since+limit.
+func (e *Evaluation) crossing(now time.Time, since *time.Time, limits ...*time.Duration) {
+	if since == nil {
+		return
+	}
+	for _, l := range limits {
+		if l == nil {
+			continue
+		}
+		at := since.Add(*l)
+		if at.After(now) && (e.NextChange.IsZero() || at.Before(e.NextChange)) {
+			e.NextChange = at
+		}
+	}
 }
 
 // Tile returns the check of tile t (LevelNone for tiles without thresholds).
@@ -103,6 +123,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		if q.Waiting > 0 && q.OldestSince != nil {
 			d := now.Sub(*q.OldestSince)
 			wait = &d
+			ev.crossing(now, q.OldestSince, th.LongestWaitWarn, th.LongestWaitCritical)
 		} else {
 			var zero time.Duration
 			wait = &zero
@@ -153,6 +174,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 	var longest time.Duration
 	if t.LongestSince != nil {
 		longest = now.Sub(*t.LongestSince)
+		ev.crossing(now, t.LongestSince, th.LongestWaitWarn, th.LongestWaitCritical)
 	}
 	ev.Tiles[config.TileLongestWait] = waitCheck(&longest, th)
 	ev.Tiles[config.TileSLACall] = slaCheck("call SLA", t.SLACall, th)
