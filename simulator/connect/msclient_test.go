@@ -42,7 +42,7 @@ func TestMicrosoftClientReceivesDiffs(t *testing.T) {
 	center := simulator.New(simulator.Options{Seed: 3, Agents: 10, Speed: 30})
 	srv := connect.NewServer(center, connect.Options{})
 	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	defer func() { cancel(); ts.Close() }() // the hub's connections end with ctx
 	go func() { _ = srv.Run(ctx) }()
 	go func() { _ = center.Run(ctx) }()
 	var ids []string
@@ -55,6 +55,7 @@ func TestMicrosoftClientReceivesDiffs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node client: %v\n%s", err, out)
 	}
+	t.Logf("node client:\n%s", out)
 	if !strings.Contains(string(out), `"ok":true`) {
 		t.Fatalf("node client did not finish:\n%s", out)
 	}

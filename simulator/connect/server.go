@@ -567,6 +567,33 @@ func intList(v string) ([]int, error) {
 	return out, nil
 }
 
+// connectionGrace is how long a subscription waits for its hub connection:
+// a client may subscribe as soon as its handshake is answered, a moment
+// before the hub has registered the connection.
+const connectionGrace = 2 * time.Second
+
+// awaitConnection reports whether the hub knows connection id, waiting up to
+// connectionGrace for it.
+func (s *Server) awaitConnection(ctx context.Context, id string) bool {
+	deadline := time.Now().Add(connectionGrace)
+	for {
+		s.mu.Lock()
+		_, ok := s.conns[id]
+		s.mu.Unlock()
+		if ok {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // subscribe creates an agent or queue subscription for a connection.
 func (s *Server) subscribe(agents bool) func(http.ResponseWriter, *http.Request, time.Time) {
 	return func(w http.ResponseWriter, r *http.Request, _ time.Time) {
@@ -583,12 +610,11 @@ func (s *Server) subscribe(agents bool) func(http.ResponseWriter, *http.Request,
 			s.challenge(w, r)
 			return
 		}
-		s.mu.Lock()
-		if _, ok := s.conns[body.ConnectionID]; !ok {
-			s.mu.Unlock()
+		if !s.awaitConnection(r.Context(), body.ConnectionID) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"message": "unknown connectionId"})
 			return
 		}
+		s.mu.Lock()
 		s.nextSub++
 		id := fmt.Sprintf("sub-%d-%s", s.nextSub, randHex(4))
 		s.subs[id] = &subscription{id: id, connID: body.ConnectionID, agents: agents, ids: ids, sent: map[int]doc{}}

@@ -38,7 +38,10 @@ const timer = setTimeout(() => {
   process.exit(1);
 }, 20000);
 
+const t0 = Date.now();
+const mark = (what) => console.error(`${what} +${Date.now() - t0}ms`);
 await connection.start();
+mark("started");
 const res = await fetch(`${base}/webapi/api/v2/subscriptions/agents?agentIds=${agentIds}`, {
   method: "POST",
   headers: { Authorization: "Bearer " + token, "Content-Type": "application/json", Accept: "application/json" },
@@ -50,11 +53,16 @@ if (!res.ok) {
 }
 const { subscriptionId } = await res.json();
 await done;
+mark("done");
 await fetch(`${base}/webapi/api/v2/subscriptions/${subscriptionId}`, {
   method: "DELETE",
   headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
   body: JSON.stringify({ connectionId: connection.connectionId }),
 });
+mark("deleted");
 clearTimeout(timer);
 await connection.stop();
+mark("stopped");
 console.log(JSON.stringify({ ok: true, full, diffs }));
+// Leave now: idle keep-alive sockets of fetch may otherwise hold node open.
+process.exit(0);
