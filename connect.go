@@ -4,17 +4,19 @@ import (
 	"log/slog"
 
 	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/signalr"
 )
 
 // newConnectSubscriber makes the Clarity Connect subscriber from settings.
-func newConnectSubscriber(c config.Connect, sink signalr.Sink, log *slog.Logger) (*signalr.Subscriber, error) {
+func newConnectSubscriber(c config.Connect, statuses *model.StatusMap, sink signalr.Sink, log *slog.Logger) (*signalr.Subscriber, error) {
 	return signalr.New(signalr.Config{
-		URL:      c.URL,
-		ClientID: c.ClientID,
-		User:     c.User,
-		Password: c.Password,
-		Token:    c.Token,
-		HubPath:  c.HubPath,
+		URL:       c.URL,
+		ClientID:  c.ClientID,
+		User:      c.User,
+		Password:  c.Password,
+		Token:     c.Token,
+		HubPath:   c.HubPath,
+		StatusMap: statuses,
 	}, sink, log)
 }

@@ -49,7 +49,7 @@ func startWallboard(t *testing.T, args []string, env map[string]string) (string,
 	stdout := &syncBuffer{}
 	args = append([]string{"--addr", "127.0.0.1:0"}, args...)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, stdout, logs, func(a string) { addr <- a })
+		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), stdout, logs, func(a string) { addr <- a })
 	}()
 	var base string
 	select {

@@ -22,8 +22,10 @@ import (
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/leader"
+	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/poller"
 	"github.com/wallboard/wallboard/server"
+	"github.com/wallboard/wallboard/signalr"
 )
 
 // shutdownGrace is how long open requests get to finish on shutdown.
@@ -39,7 +41,14 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	ver := version()
 	log.Info("starting wallboard", "version", ver, "config", cfg)
 
+	st, err := loadSettings(cfg, log)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
+	if err := st.watchFile(ctx, cfg, log); err != nil {
+		return err
+	}
 
 	store, newRole, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -68,13 +77,16 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("ujet: %w", err)
 		}
-		p := poller.New(client, store, poller.Config{SLAMinutes: sources.UJET.SLAMinutes}, log)
+		p := poller.New(client, store, poller.Config{
+			SLAMinutes: sources.UJET.SLAMinutes,
+			StatusMap:  st.File().Statuses.Map("ujet", model.DefaultUJETStatuses()),
+		}, log)
 		role := newRole("ujet")
 		roles = append(roles, role)
 		g.Go(func() error { return role.Run(ctx, p.Run) })
 	}
 	if sources.Connect.Configured() {
-		sub, err := newConnectSubscriber(sources.Connect, store, log)
+		sub, err := newConnectSubscriber(sources.Connect, st.File().Statuses.Map("connect", signalr.DefaultStatuses()), store, log)
 		if err != nil {
 			return fmt.Errorf("clarity connect: %w", err)
 		}

@@ -21,6 +21,9 @@ type Config struct {
 	// File is the board configuration file (see LoadFile); empty: board
 	// "all" with the built-in defaults.
 	File string
+	// SecureCookies marks login and display cookies Secure: set it when the
+	// wallboard is reached over https (also behind a TLS-terminating proxy).
+	SecureCookies bool
 
 	UJET    UJET
 	Connect Connect
@@ -116,6 +119,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
+	secure := ""
+	str(&secure, setting{"secure-cookies", "WALLBOARD_SECURE_COOKIES", "true when browsers reach the wallboard over https: cookies get the Secure flag"}, "false")
+
 	var seed int
 	intv(&seed, setting{"sim-seed", "WALLBOARD_SIM_SEED", "demo: simulator seed"}, 1)
 	speed := "1"
@@ -148,6 +154,11 @@ Flags (each has a matching environment variable):
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 	}
+	b, err := strconv.ParseBool(secure)
+	if err != nil {
+		return c, fmt.Errorf("secure cookies %q: want true or false", secure)
+	}
+	c.SecureCookies = b
 	c.SimSeed = int64(seed)
 	f, err := strconv.ParseFloat(speed, 64)
 	if err != nil || f <= 0 {
