@@ -1,0 +1,170 @@
+// Command wallsoak leaves a TV wall open in headless Chromium against a
+// fast-forwarded demo and checks that the page does not grow: it prints the
+// JavaScript heap (after a forced garbage collection) and the DOM node count
+// at the start and at the end, and exits 1 when the heap grew by more than
+// --max-growth.
+//
+//	go run ./cmd/wallsoak                     # 30 minutes, demo at 20× speed
+//	go run ./cmd/wallsoak -duration 2m        # a quick look
+//	go run ./cmd/wallsoak -url http://wall.example.com/boards/all?token=…
+//
+// Without -url it builds and starts the wallboard demo itself on loopback.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "wallsoak:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	url := flag.String("url", "", "wall to open; empty: start the demo")
+	duration := flag.Duration("duration", 30*time.Minute, "how long the wall stays open")
+	speed := flag.Float64("speed", 20, "demo simulator speed (without -url)")
+	every := flag.Duration("every", 5*time.Minute, "print a sample this often")
+	maxGrowth := flag.Float64("max-growth", 0.10, "largest heap growth accepted, as a fraction")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	if *url == "" {
+		u, cleanup, err := startDemo(ctx, *speed)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		*url = u
+	}
+
+	ctx, cancel := chromedp.NewContext(ctx, chromedp.WithAllocatorOptions(
+		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1920, 1080),
+	))
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(*url)); err != nil {
+		return fmt.Errorf("open %s: %w", *url, err)
+	}
+	// Let the page settle: sockets open, first updates morphed in.
+	time.Sleep(20 * time.Second)
+	start, err := measure(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("start   heap %7.2f MB  DOM nodes %5d\n", start.heapMB, start.nodes)
+	began := time.Now()
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	end := time.After(*duration)
+loop:
+	for {
+		select {
+		case <-tick.C:
+			m, err := measure(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%-7s heap %7.2f MB  DOM nodes %5d\n", time.Since(began).Round(time.Second), m.heapMB, m.nodes)
+		case <-end:
+			break loop
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	last, err := measure(ctx)
+	if err != nil {
+		return err
+	}
+	growth := last.heapMB/start.heapMB - 1
+	fmt.Printf("end     heap %7.2f MB  DOM nodes %5d\n", last.heapMB, last.nodes)
+	fmt.Printf("after %v: heap %.2f MB → %.2f MB (%+.1f%%), DOM nodes %d → %d\n",
+		time.Since(began).Round(time.Second), start.heapMB, last.heapMB, growth*100, start.nodes, last.nodes)
+	if growth > *maxGrowth {
+		return fmt.Errorf("the heap grew %.1f%%, more than %.0f%%", growth*100, *maxGrowth*100)
+	}
+	return nil
+}
+
+type sample struct {
+	heapMB float64
+	nodes  int
+}
+
+// measure forces a garbage collection and reads the heap and the DOM size.
+func measure(ctx context.Context) (sample, error) {
+	if _, err := chromedp.Call(ctx, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
+		return sample{}, fmt.Errorf("collect garbage: %w", err)
+	}
+	h, err := chromedp.Call(ctx, runtime.GetHeapUsage, cdp.Empty{})
+	if err != nil {
+		return sample{}, fmt.Errorf("heap usage: %w", err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementsByTagName('*').length`))
+	if err != nil {
+		return sample{}, fmt.Errorf("count DOM nodes: %w", err)
+	}
+	return sample{heapMB: h.UsedSize / (1 << 20), nodes: n}, nil
+}
+
+// startDemo builds the wallboard and runs its demo on a free loopback port.
+func startDemo(ctx context.Context, speed float64) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "wallsoak")
+	if err != nil {
+		return "", nil, err
+	}
+	bin := filepath.Join(dir, "wallboard")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "--addr", addr, "--sim-speed", fmt.Sprint(speed), "--log-level", "warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	cleanup := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cleanup()
+			return "", nil, errors.New("the demo did not start")
+		}
+	}
+	return base + "/boards/all", cleanup, nil
+}
