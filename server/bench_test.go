@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
@@ -20,12 +21,12 @@ import (
 func BenchmarkRenderWall(b *testing.B) {
 	now := time.Now()
 	states := []model.SourceState{fixture(now, 200, 50)}
-	bd := defaultBoards()[0]
+	bd, _ := boards.New(nil).Get("all")
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		w := wallView(bd.build(now, states), now, false, false)
+		w := wallView(bd, bd.Apply(states, now), now, false, false)
 		if err := views.WallView(w, true).Render(context.Background(), &buf); err != nil {
 			b.Fatal(err)
 		}
@@ -38,14 +39,15 @@ func BenchmarkRenderWall(b *testing.B) {
 // own goroutine as websocket writers do.
 func BenchmarkBroadcastHub(b *testing.B) {
 	const clients = 1000
-	h := newHub(defaultBoards())
+	h := newHub()
+	k := viewKey{"all", viewWall}
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	for range clients {
 		c := &client{queue: make(chan []byte, 1)}
-		h.join("all", c, time.Now(), "bench")
+		h.join(k, c, time.Now(), "bench")
 		wg.Go(func() {
-			defer h.leave("all", c)
+			defer h.leave(k, c)
 			for {
 				select {
 				case <-c.queue:
@@ -58,7 +60,7 @@ func BenchmarkBroadcastHub(b *testing.B) {
 	frag := bytes.Repeat([]byte("x"), 100<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		h.publish("all", frag, withSync(frag, time.Now(), "bench"))
+		h.publish(k, frag, time.Now(), "bench", "cfg")
 	}
 	close(done)
 	wg.Wait()

@@ -6,31 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
-
-// board is one board: an id for URLs, a title for screens, and which part of
-// the sources' data it shows. Boards from configuration come later; board
-// "all" always exists.
-type board struct {
-	ID    string
-	Title string
-	// filter keeps the part of the merged data this board shows; nil keeps all.
-	filter func(model.Board) model.Board
-}
-
-func (b board) build(now time.Time, states []model.SourceState) model.Board {
-	mb := model.Merge(b.ID, b.Title, now, states)
-	if b.filter != nil {
-		mb = b.filter(mb)
-	}
-	return mb
-}
-
-func defaultBoards() []board {
-	return []board{{ID: "all", Title: "All queues"}}
-}
 
 // Layout of the wall at 1920×1080 (see static/wallboard.css): the queue table
 // shows at most maxQueueRows rows; the agent grid gets about agentAreaW ×
@@ -59,7 +38,8 @@ const storeDownText = "showing last good data"
 
 // wallView turns a board into the wall's view model. storeDown marks the data
 // as the last good one because the store failed.
-func wallView(mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
+func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
+	mb = def.ForDisplay(mb)
 	w := views.Wall{
 		BoardID:   mb.ID,
 		Title:     mb.Title,

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -50,7 +51,8 @@ func TestWallViewStates(t *testing.T) {
 	now := time.Now()
 	st := fixture(now, 16, 4)
 	st.Agents[0].State = "bogus" // a state the model does not know
-	w := wallView(model.Merge("all", "All", now, []model.SourceState{st}), now, false, false)
+	bd, _ := boards.New(nil).Get("all")
+	w := wallView(bd, bd.Apply([]model.SourceState{st}, now), now, false, false)
 	counts := map[string]int{}
 	for _, s := range w.States {
 		counts[s.State] = s.Count

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
@@ -21,25 +23,56 @@ import (
 // pingInterval is how often an idle websocket is pinged.
 const pingInterval = 30 * time.Second
 
-// hub keeps the latest good data, the latest rendered fragment of every
-// board, and the websocket clients of every board.
+// viewWall is the TV wall's view name.
+const viewWall = "wall"
+
+// configGone is the Sync.Config of a message to the screens of a board that a
+// config reload removed: it differs from every fingerprint, so they reload
+// (and show the board's 404 page).
+const configGone = "gone"
+
+// A viewRenderer renders one kind of live page (a "view": the wall, the
+// supervisor view, an embed tile) of board def from mb, def's Apply of the
+// sources' states at now (full names: views for shared screens use
+// def.ForDisplay). storeDown says the store failed and mb is the last good
+// data with every source marked not OK. It returns the hx-swap-oob
+// fragment(s) a websocket message carries; the hub appends the clock tag
+// (views.SyncTag) to each message, so every live page must contain
+// <div id="wb-sync"> and reload itself when its data-version or data-config
+// changes.
+type viewRenderer func(ctx context.Context, def boards.Board, mb model.Board, now time.Time, storeDown bool) ([]byte, error)
+
+// registerView makes view name live: serveLive streams it, and Run renders it
+// once per change per board that has clients of it. Call it from New (or the
+// mount hooks New calls), before the server serves.
+func (s *Server) registerView(name string, render viewRenderer) {
+	s.views[name] = render
+}
+
+// viewKey names the clients of one view of one board.
+type viewKey struct{ board, view string }
+
+// hub keeps the latest good data, the latest render of every (board, view)
+// that has websocket clients, and those clients.
 //
-// A change is rendered once per board; the same bytes go to every client of
-// the board. Each client has a latest-wins queue of one message: a slow
+// A change is rendered once per (board, view); the same bytes go to every
+// client of it. Each client has a latest-wins queue of one message: a slow
 // client skips stale updates and never holds up the others, and a client
 // that does not take a message within the write timeout is dropped.
 type hub struct {
 	mu       sync.Mutex
 	lastGood []model.SourceState
 	storeErr error
-	boards   map[string]*boardClients
+	views    map[viewKey]*viewClients // only (board, view) pairs with clients
 	stopped  bool
 	stop     chan struct{} // closed when Run ends: clients close and leave
 	clients  sync.WaitGroup
 }
 
-type boardClients struct {
-	fragment []byte // the latest rendered wall fragment; nil before the first render
+type viewClients struct {
+	fragment []byte // the latest render; nil before the first
+	config   string // the board fingerprint the fragment was rendered with
+	gone     bool   // the board no longer exists; its clients were told to reload
 	clients  map[*client]struct{}
 }
 
@@ -64,12 +97,8 @@ func (c *client) offer(msg []byte) {
 	}
 }
 
-func newHub(boards []board) *hub {
-	h := &hub{boards: map[string]*boardClients{}, stop: make(chan struct{})}
-	for _, b := range boards {
-		h.boards[b.ID] = &boardClients{clients: map[*client]struct{}{}}
-	}
-	return h
+func newHub() *hub {
+	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{})}
 }
 
 // observe records the result of a Snapshot and returns the states to show:
@@ -85,46 +114,105 @@ func (h *hub) observe(states []model.SourceState, err error) (show []model.Sourc
 	return h.lastGood, true
 }
 
-// publish stores a board's new fragment and offers msg to its clients.
-func (h *hub) publish(boardID string, fragment, msg []byte) {
+// active returns the (board, view) pairs that have clients, grouped by board.
+func (h *hub) active() map[string][]string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	bc := h.boards[boardID]
-	bc.fragment = fragment
-	for c := range bc.clients {
+	out := make(map[string][]string, len(h.views))
+	for k := range h.views {
+		out[k.board] = append(out[k.board], k.view)
+	}
+	return out
+}
+
+// publish stores the new fragment of k and offers it, with the clock tag, to
+// k's clients. A pair without clients keeps nothing.
+func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	vc := h.views[k]
+	if vc == nil {
+		return
+	}
+	vc.fragment, vc.config, vc.gone = fragment, config, false
+	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
+	for c := range vc.clients {
 		c.offer(msg)
 	}
 }
 
-// join registers c with a board and queues the board's latest full render,
-// with a fresh clock, as its first message. It reports false when the hub
-// has stopped. Every successful join must be followed by leave.
-func (h *hub) join(boardID string, c *client, now time.Time, version string) bool {
+// publishIfEmpty sets the first fragment of k unless Run got there first,
+// and then offers it to k's clients.
+func (h *hub) publishIfEmpty(k viewKey, fragment []byte, now time.Time, version, config string) {
+	h.mu.Lock()
+	vc := h.views[k]
+	empty := vc != nil && vc.fragment == nil
+	h.mu.Unlock()
+	if empty {
+		h.mu.Lock()
+		if vc := h.views[k]; vc != nil && vc.fragment == nil {
+			vc.fragment, vc.config = fragment, config
+			msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
+			for c := range vc.clients {
+				c.offer(msg)
+			}
+		}
+		h.mu.Unlock()
+	}
+}
+
+// gone tells the clients of a removed board to reload, once.
+func (h *hub) gone(board string, now time.Time, version string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	msg := withSync(nil, views.Sync{Now: now.UnixMilli(), Version: version, Config: configGone})
+	for k, vc := range h.views {
+		if k.board != board || vc.gone {
+			continue
+		}
+		vc.gone, vc.fragment = true, nil
+		for c := range vc.clients {
+			c.offer(msg)
+		}
+	}
+}
+
+// join registers c with k and queues k's latest render, with a fresh clock,
+// as its first message. It reports whether a render was queued (false: the
+// caller renders one, see publishIfEmpty) and false for ok when the hub has
+// stopped. Every ok join must be followed by leave.
+func (h *hub) join(k viewKey, c *client, now time.Time, version string) (rendered, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
-		return false
+		return false, false
 	}
 	h.clients.Add(1)
-	bc := h.boards[boardID]
-	bc.clients[c] = struct{}{}
-	if bc.fragment != nil {
-		c.offer(withSync(bc.fragment, now, version))
+	vc := h.views[k]
+	if vc == nil {
+		vc = &viewClients{clients: map[*client]struct{}{}}
+		h.views[k] = vc
 	}
-	return true
+	vc.clients[c] = struct{}{}
+	if vc.fragment != nil {
+		c.offer(withSync(vc.fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: vc.config}))
+		return true, true
+	}
+	return false, true
 }
 
-func (h *hub) leave(boardID string, c *client) {
+// leave unregisters c; the last client of a pair takes its render along, so
+// that no stale render waits for the next client.
+func (h *hub) leave(k viewKey, c *client) {
 	h.mu.Lock()
-	delete(h.boards[boardID].clients, c)
+	if vc := h.views[k]; vc != nil {
+		delete(vc.clients, c)
+		if len(vc.clients) == 0 {
+			delete(h.views, k)
+		}
+	}
 	h.mu.Unlock()
 	h.clients.Done()
-}
-
-func (h *hub) fragment(boardID string) []byte {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.boards[boardID].fragment
 }
 
 // shutdown makes every client close and waits until all have left.
@@ -139,31 +227,37 @@ func (h *hub) shutdown() {
 }
 
 // withSync appends the clock tag to a fragment: a new slice, the fragment is shared.
-func withSync(fragment []byte, now time.Time, version string) []byte {
+func withSync(fragment []byte, s views.Sync) []byte {
 	var buf bytes.Buffer
-	buf.Grow(len(fragment) + 128)
+	buf.Grow(len(fragment) + 160)
 	buf.Write(fragment)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.
-	_ = views.SyncTag(views.Sync{Now: now.UnixMilli(), Version: version}, true).Render(context.Background(), &buf)
+	_ = views.SyncTag(s, true).Render(context.Background(), &buf)
 	return buf.Bytes()
 }
 
-// Run keeps every board's render current: it follows the store's change
-// events, re-reads the snapshot on each (coalescing bursts), renders each
-// board once and sends the bytes to the board's clients. Every RetryInterval
-// it also re-reads the store, so that a store that fails (or recovers, or
-// lost an event) shows on the walls; the walls then show the last good data
-// marked stale. Run returns when ctx ends, after every websocket client has
-// been closed (with status 1012, "service restart", so browsers reconnect).
-// Call Run once.
+// Run keeps every live page current: it follows the store's change events,
+// re-reads the snapshot on each (coalescing bursts), renders each (board,
+// view) that has clients once and sends the bytes to its clients. Every
+// RetryInterval it also re-reads the store, so that a store that fails (or
+// recovers, or lost an event) shows on the walls (the last good data,
+// marked stale), and checks Options.Boards for a new set (a config reload):
+// the screens stay connected and get the new render, and those of a board
+// whose definition changed reload. It also re-renders when a wait crosses a
+// threshold with no new data (boards.Evaluation.NextChange). Run returns
+// when ctx ends, after every websocket client has been closed (with status
+// 1012, "service restart", so browsers reconnect). Call Run once.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.hub.shutdown()
 	events := s.o.Store.Subscribe(ctx)
-	var last string // what the current renders show; see renderKey
-	last = s.refresh(ctx, last, true)
+	var r runState
+	next := s.refresh(ctx, &r, true)
 	tick := time.NewTicker(s.o.RetryInterval)
 	defer tick.Stop()
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
 	for {
+		wake.Reset(s.untilNext(next))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -177,14 +271,33 @@ func (s *Server) Run(ctx context.Context) error {
 				continue
 			}
 			drain(events)
-			last = s.refresh(ctx, last, true)
+			next = s.refresh(ctx, &r, true)
 		case <-tick.C:
 			if events == nil {
 				events = s.o.Store.Subscribe(ctx)
 			}
-			last = s.refresh(ctx, last, false)
+			next = s.refresh(ctx, &r, false)
+		case <-wake.C:
+			next = s.refresh(ctx, &r, true)
 		}
 	}
+}
+
+// untilNext is how long Run sleeps until the next threshold crossing; an
+// hour (a tick re-checks far sooner) when none is due.
+func (s *Server) untilNext(next time.Time) time.Duration {
+	if next.IsZero() {
+		return time.Hour
+	}
+	return max(next.Sub(s.o.Now()), 10*time.Millisecond)
+}
+
+// runState is what the current renders show.
+type runState struct {
+	key    string      // see renderKey
+	set    *boards.Set // the board set rendered
+	active string      // the (board, view) pairs that had clients
+	next   time.Time   // the next threshold crossing of a rendered board
 }
 
 // renderKey identifies what a render shows: each source's version, and
@@ -217,25 +330,73 @@ func drain(events <-chan cache.Event) {
 	}
 }
 
-// refresh reads the store, renders every board and sends the renders. Unless
-// forced, it renders only when the data or the store's health changed since
-// the render identified by last. It returns the key of what the boards show.
-func (s *Server) refresh(ctx context.Context, last string, force bool) string {
+// refresh reads the store and renders every (board, view) that has clients.
+// Unless forced, it renders only when the data, the store's health or the
+// board set changed since r. It returns when the next threshold crossing of
+// a rendered board is due (zero: none).
+func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time {
 	states, storeDown := s.snapshot(ctx)
 	key := renderKey(states, storeDown)
-	if !force && key == last {
-		return last
+	set := s.set()
+	act := s.hub.active()
+	actKey := activeKey(act)
+	changed := force || key != r.key || set != r.set
+	if !changed && actKey == r.active {
+		return r.next
 	}
+	// Only new viewers: their first render is theirs (serveLive); just
+	// learn their boards' next threshold crossings.
+	onlyNext := !changed
+	r.key, r.set, r.active = key, set, actKey
 	now := s.o.Now()
-	for _, b := range s.boards {
-		frag, err := s.renderFragment(ctx, b, states, now, storeDown)
-		if err != nil {
-			s.log.Error("render board", "board", b.ID, "err", err)
+	var next time.Time
+	for id, names := range act {
+		b, ok := set.Get(id)
+		if !ok {
+			if !onlyNext {
+				s.hub.gone(id, now, s.o.Version)
+			}
 			continue
 		}
-		s.hub.publish(b.ID, frag, withSync(frag, now, s.o.Version))
+		mb := b.Apply(states, now)
+		if storeDown {
+			markStoreDown(&mb)
+		}
+		if ev := b.Evaluate(mb); !ev.NextChange.IsZero() && (next.IsZero() || ev.NextChange.Before(next)) {
+			next = ev.NextChange
+		}
+		if onlyNext {
+			continue
+		}
+		config := b.Fingerprint()
+		for _, name := range names {
+			render := s.views[name]
+			if render == nil {
+				continue
+			}
+			frag, err := render(ctx, *b, mb, now, storeDown)
+			if err != nil {
+				s.log.Error("render view", "board", id, "view", name, "err", err)
+				continue
+			}
+			s.hub.publish(viewKey{id, name}, frag, now, s.o.Version, config)
+		}
 	}
-	return key
+	r.next = next
+	return next
+}
+
+// activeKey identifies a set of active (board, view) pairs: a new one makes
+// refresh render, so its threshold crossings are known.
+func activeKey(act map[string][]string) string {
+	keys := make([]string, 0, len(act))
+	for id, names := range act {
+		for _, n := range names {
+			keys = append(keys, id+"\x00"+n)
+		}
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, "\x01")
 }
 
 // snapshot reads the store and records the result with the hub.
@@ -249,25 +410,26 @@ func (s *Server) snapshot(ctx context.Context) ([]model.SourceState, bool) {
 	return s.hub.observe(states, err)
 }
 
-func (s *Server) renderFragment(ctx context.Context, b board, states []model.SourceState, now time.Time, storeDown bool) ([]byte, error) {
-	w := wallView(b.build(now, states), now, s.o.Demo, storeDown)
-	var buf bytes.Buffer
-	buf.Grow(16 << 10)
-	if err := views.WallView(w, true).Render(ctx, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+// handleWS streams a board's wall.
+func (s *Server) handleWS(c echo.Context) error {
+	return s.serveLive(c, c.Param("id"), viewWall)
 }
 
-// handleWS streams a board: the current full render first, then every update.
-func (s *Server) handleWS(c echo.Context) error {
-	b, ok := s.board(c.Param("id"))
-	if !ok {
+// serveLive is the body of a websocket handler for view of board boardID:
+// it upgrades the request, sends the current full render first and then
+// every update, until the client leaves or Run ends. An unknown board or
+// view is a 404 before the upgrade. Mount it with router.live so the request
+// carries the page's credentials and an allowed Origin.
+func (s *Server) serveLive(c echo.Context, boardID, view string) error {
+	render := s.views[view]
+	if _, ok := s.lookup(boardID); !ok || render == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "no such board")
 	}
-	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
-		CompressionMode: websocket.CompressionDisabled,
-	})
+	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
+	if s.o.Guard != nil {
+		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns()
+	}
+	conn, err := websocket.Accept(c.Response(), c.Request(), opts)
 	if err != nil {
 		return nil // Accept has answered the request
 	}
@@ -275,21 +437,25 @@ func (s *Server) handleWS(c echo.Context) error {
 	// Browsers send nothing; CloseRead answers pings and notices the close.
 	ctx := conn.CloseRead(c.Request().Context())
 
-	if s.hub.fragment(b.ID) == nil {
-		// No render yet (Run has not rendered this board): render one now.
-		states, storeDown := s.snapshot(ctx)
-		now := s.o.Now()
-		if frag, err := s.renderFragment(ctx, b, states, now, storeDown); err == nil {
-			s.hub.publishIfEmpty(b.ID, frag)
-		}
-	}
-
+	k := viewKey{boardID, view}
 	cl := &client{queue: make(chan []byte, 1)}
-	if !s.hub.join(b.ID, cl, s.o.Now(), s.o.Version) {
+	rendered, ok := s.hub.join(k, cl, s.o.Now(), s.o.Version)
+	if !ok {
 		conn.Close(websocket.StatusServiceRestart, "server restarting")
 		return nil
 	}
-	defer s.hub.leave(b.ID, cl)
+	defer s.hub.leave(k, cl)
+	if !rendered {
+		// Nobody watched this view of the board: render it now. Run keeps it
+		// current from here on.
+		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
+			if frag, err := render(ctx, def, mb, mb.GeneratedAt, storeDown); err == nil {
+				s.hub.publishIfEmpty(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint())
+			} else {
+				s.log.Error("render view", "board", boardID, "view", view, "err", err)
+			}
+		}
+	}
 
 	// Pings keep idle connections open through proxies and find dead peers
 	// when the board does not change.
@@ -304,7 +470,7 @@ func (s *Server) handleWS(c echo.Context) error {
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {
-				s.log.Info("websocket client dropped: no pong", "board", b.ID, "remote", c.Request().RemoteAddr, "err", err)
+				s.log.Info("websocket client dropped: no pong", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
 				return nil
 			}
 		case <-s.hub.stop:
@@ -316,7 +482,7 @@ func (s *Server) handleWS(c echo.Context) error {
 			cancel()
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
-					s.log.Info("websocket client dropped", "board", b.ID, "remote", c.Request().RemoteAddr, "err", err)
+					s.log.Info("websocket client dropped", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
 				}
 				return nil
 			}
@@ -324,11 +490,13 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 }
 
-// publishIfEmpty sets a board's first fragment unless Run got there first.
-func (h *hub) publishIfEmpty(boardID string, fragment []byte) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if bc := h.boards[boardID]; bc.fragment == nil {
-		bc.fragment = fragment
+// renderWall is the wall's viewRenderer.
+func (s *Server) renderWall(ctx context.Context, def boards.Board, mb model.Board, now time.Time, storeDown bool) ([]byte, error) {
+	w := wallView(&def, mb, now, s.o.Demo, storeDown)
+	var buf bytes.Buffer
+	buf.Grow(16 << 10)
+	if err := views.WallView(w, true).Render(ctx, &buf); err != nil {
+		return nil, err
 	}
+	return buf.Bytes(), nil
 }

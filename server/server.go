@@ -2,24 +2,36 @@
 // rendered with package views, the JSON API, the embedded static assets and
 // the websocket hub that pushes every change to every screen.
 //
-// Routes:
+// Routes (with Options.Guard, the access each needs):
 //
-//	GET /                   board index
-//	GET /boards/{id}        TV wall, fully rendered
-//	GET /boards/{id}/ws     websocket: wall fragments (hx-swap-oob morph)
-//	GET /api/v1/boards/{id} the board's normalized snapshot (model.Board)
-//	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA
-//	GET /api/v1/status      version, store kind, per-source health
-//	GET /static/{hash}/*    embedded assets, cached for a year
-//	GET /healthz            liveness
+//	GET /                   board index                       signed-in user
+//	GET /login, /logout     sign-in (package access)          public
+//	GET /boards/{id}        TV wall, fully rendered           display link/cookie or user
+//	GET /boards/{id}/ws     websocket: wall fragments         same credentials, Origin checked
+//	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
+//	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
+//	GET /api/v1/status      version, store kind, per-source health         user
+//	GET /static/{hash}/*    embedded assets, cached for a year              public
+//	GET /healthz            liveness                                         public
+//
+// The supervisor view (supervisor.go) and the embeds (embed.go) hook in
+// with methods New calls when they exist: mountSupervisor(router) and
+// mountEmbed(router) mount their routes with router.user / display / embed /
+// live (which apply the access their audience needs) and call registerView
+// for their live views; their websocket handlers call serveLive.
+//
+// Boards come from Options.Boards (a boards.Set, swapped on config reload);
+// lookup and boardData read the current set.
 //
 // Websocket protocol: every message is a text frame of HTML that htmx-ext-ws
-// swaps out of band: <main id="wb-wall" hx-swap-oob="morph"> (the whole wall,
-// morphed by idiomorph so only what changed moves) followed by
-// <div id="wb-sync" hx-swap-oob="true" data-now=… data-version=…> (the server
-// clock in Unix ms when the message was sent, and the server version). On
-// connect the server first sends the board's current full render. The server
-// never expects messages from the browser.
+// swaps out of band: for the wall, <main id="wb-wall" hx-swap-oob="morph">
+// (the whole wall, morphed by idiomorph so only what changed moves), then
+// for every view <div id="wb-sync" hx-swap-oob="true" data-now=…
+// data-version=… data-config=…> (the server clock in Unix ms when the
+// message was sent, the server version and the board definition's
+// fingerprint: a page reloads itself when either changes). On connect the
+// server first sends the view's current full render. The server never
+// expects messages from the browser.
 package server
 
 import (
@@ -29,11 +41,14 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/wallboard/wallboard/access"
+	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/model"
@@ -59,11 +74,26 @@ type Options struct {
 	Now     func() time.Time
 	Demo    bool // walls show a discreet "demo data" marker
 
+	// Boards returns the current board set; a config reload swaps it, and
+	// the server notices within RetryInterval: connected screens stay
+	// connected, get the new render, and those whose board definition
+	// changed (boards.Board.Fingerprint) reload themselves. Nil: the single
+	// board "all" (boards.New(nil)).
+	Boards func() *boards.Set
+	// Guard enforces access (see package access); nil leaves every route
+	// open, as does an open Guard, and pages then say so (access.OpenNotice).
+	Guard *access.Guard
+	// ConfigError, optional, returns the last failed config reload (nil
+	// when the running config is the file's); the index and supervisor
+	// pages show it discreetly.
+	ConfigError func() error
+
 	// WriteTimeout is how long a websocket client may take to accept a
 	// message before it is dropped. Default 10s.
 	WriteTimeout time.Duration
 	// RetryInterval is how often Run re-reads the store besides its change
-	// events, to notice it failing or recovering. Default 2s.
+	// events, to notice it failing or recovering, and checks Boards for a
+	// new set. Default 2s.
 	RetryInterval time.Duration
 	// StoreTimeout bounds one Snapshot. Default 5s.
 	StoreTimeout time.Duration
@@ -76,12 +106,13 @@ type Options struct {
 
 // Server serves the boards. Create it with New, serve Handler, and run Run.
 type Server struct {
-	o      Options
-	log    *slog.Logger
-	echo   *echo.Echo
-	boards []board
-	assets assets
-	hub    *hub
+	o          Options
+	log        *slog.Logger
+	echo       *echo.Echo
+	defaultSet *boards.Set // when Options.Boards is nil
+	views      map[string]viewRenderer
+	assets     assets
+	hub        *hub
 }
 
 // New returns a server for o.
@@ -110,10 +141,14 @@ func New(o Options) *Server {
 	s := &Server{
 		o:      o,
 		log:    o.Logger,
-		boards: defaultBoards(),
+		views:  map[string]viewRenderer{},
 		assets: mustAssets(),
+		hub:    newHub(),
 	}
-	s.hub = newHub(s.boards)
+	if o.Boards == nil {
+		s.defaultSet = boards.New(nil)
+	}
+	s.registerView(viewWall, s.renderWall)
 	s.echo = s.routes()
 	return s
 }
@@ -121,25 +156,163 @@ func New(o Options) *Server {
 // Handler returns the HTTP handler (the Echo instance).
 func (s *Server) Handler() http.Handler { return s.echo }
 
+// set returns the current board set.
+func (s *Server) set() *boards.Set {
+	if s.o.Boards != nil {
+		if set := s.o.Boards(); set != nil {
+			return set
+		}
+	}
+	if s.defaultSet == nil {
+		return boards.New(nil) // Boards returned nil: never show nothing
+	}
+	return s.defaultSet
+}
+
+// lookup returns board id from the current set.
+func (s *Server) lookup(id string) (boards.Board, bool) {
+	b, ok := s.set().Get(id)
+	if !ok {
+		return boards.Board{}, false
+	}
+	return *b, true
+}
+
+// boardData returns board id's definition and its snapshot (Apply on the
+// last good data, full names: callers showing it on shared screens use
+// def.ForDisplay). storeDown reports that the store failed: the data is the
+// last good one, and every source is marked not OK with storeDownError.
+// ok is false for an unknown board.
+func (s *Server) boardData(ctx context.Context, id string) (def boards.Board, mb model.Board, storeDown bool, ok bool) {
+	def, ok = s.lookup(id)
+	if !ok {
+		return def, mb, false, false
+	}
+	states, storeDown := s.snapshot(ctx)
+	mb = def.Apply(states, s.o.Now())
+	if storeDown {
+		markStoreDown(&mb)
+	}
+	return def, mb, storeDown, true
+}
+
+// markStoreDown marks every source of mb not OK with storeDownError; their
+// updated_at still says how old the data is.
+func markStoreDown(mb *model.Board) {
+	for i := range mb.Sources {
+		mb.Sources[i].OK = false
+		mb.Sources[i].Error = storeDownError
+	}
+}
+
+// openNotice is what pages say about access: access.OpenNotice when
+// everything is open, "" otherwise.
+func (s *Server) openNotice() string {
+	if s.o.Guard == nil || s.o.Guard.Open() {
+		return access.OpenNotice
+	}
+	return ""
+}
+
+// configError is the last failed config reload, for the index and
+// supervisor pages; "" when there is none.
+func (s *Server) configError() string {
+	if s.o.ConfigError == nil {
+		return ""
+	}
+	if err := s.o.ConfigError(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.Use(middleware.Recover())
-	e.Use(securityHeaders)
-	e.GET("/", s.handleIndex)
-	e.GET("/boards/:id", s.handleWall)
-	e.GET("/boards/:id/ws", s.handleWS)
-	e.GET("/api/v1/boards/:id", s.handleBoardAPI)
-	e.GET("/api/v1/boards/:id/history", s.handleHistory)
-	e.GET("/api/v1/status", s.handleStatus)
+	r := router{e: e, g: s.o.Guard}
+	if g := s.o.Guard; g != nil {
+		e.Use(echo.WrapMiddleware(g.Headers(isEmbed)))
+		e.Any(access.LoginPath, echo.WrapHandler(g.LoginHandler()))
+		e.Any(access.LogoutPath, echo.WrapHandler(g.LogoutHandler()))
+	} else {
+		e.Use(securityHeaders)
+	}
+	r.user("/", s.handleIndex)
+	r.display("/boards/:id", s.handleWall)
+	r.live("/boards/:id/ws", s.handleWS)
+	r.user("/api/v1/boards/:id", s.handleBoardAPI)
+	r.user("/api/v1/boards/:id/history", s.handleHistory)
+	r.user("/api/v1/status", s.handleStatus)
 	e.GET("/static/:hash/*", s.assets.serve)
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	// The supervisor view and the embeds mount their routes and register
+	// their views here (server/supervisor.go, server/embed.go).
+	if m, ok := any(s).(interface{ mountSupervisor(router) }); ok {
+		m.mountSupervisor(r)
+	}
+	if m, ok := any(s).(interface{ mountEmbed(router) }); ok {
+		m.mountEmbed(r)
+	}
 	return e
 }
 
-// securityHeaders: no inline scripts or styles anywhere, so the policy needs
-// no unsafe-inline.
+// isEmbed tells the security headers which routes may be framed.
+func isEmbed(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/embed/") }
+
+// router mounts GET routes with the access their audience needs. With no
+// Guard every route is open. Board ids are the path's second segment
+// (/boards/{id}/…, /embed/{id}/…): a board's websocket and everything its
+// page fetches with a display credential must live under that prefix, where
+// the display cookie is sent.
+type router struct {
+	e *echo.Echo
+	g *access.Guard
+}
+
+// user mounts a supervisor page or API: sign-in required (pages redirect to
+// /login, /api/… answers 401 JSON).
+func (r router) user(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireUser))
+}
+
+// display mounts a TV wall page: a display link or cookie for the board, or
+// a signed-in supervisor.
+func (r router) display(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
+}
+
+// embed mounts an embeddable page (path under /embed/{id}/, where the
+// security headers allow framing by the allowed origins).
+func (r router) embed(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
+}
+
+// live mounts a board's websocket: the credentials its page needs, and an
+// allowed Origin. Its handler calls serveLive.
+func (r router) live(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireSameCredentials(access.PathSegment(1))))
+}
+
+// securityHeaders, without a Guard: no inline scripts or styles anywhere, so
+// the policy needs no unsafe-inline.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
@@ -148,15 +321,6 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'")
 		return next(c)
 	}
-}
-
-func (s *Server) board(id string) (board, bool) {
-	for _, b := range s.boards {
-		if b.ID == id {
-			return b, true
-		}
-	}
-	return board{}, false
 }
 
 func (s *Server) html(c echo.Context, status int, render func(ctx context.Context, buf *bytes.Buffer) error) error {
@@ -169,9 +333,18 @@ func (s *Server) html(c echo.Context, status int, render func(ctx context.Contex
 }
 
 func (s *Server) handleIndex(c echo.Context) error {
-	p := views.Index{Assets: s.assets.views(), Version: s.o.Version, Demo: s.o.Demo}
-	for _, b := range s.boards {
-		p.Boards = append(p.Boards, views.BoardLink{ID: b.ID, Title: b.Title, URL: "/boards/" + b.ID})
+	p := views.Index{
+		Assets:      s.assets.views(),
+		Version:     s.o.Version,
+		Demo:        s.o.Demo,
+		OpenNotice:  s.openNotice(),
+		ConfigError: s.configError(),
+	}
+	for _, b := range s.set().List() {
+		p.Boards = append(p.Boards, views.BoardLink{
+			ID: b.ID, Title: b.Title, URL: "/boards/" + b.ID,
+			SupervisorURL: "/boards/" + b.ID + "/supervisor",
+		})
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.IndexPage(p).Render(ctx, buf)
@@ -184,20 +357,26 @@ func (s *Server) notFound(c echo.Context, what string) error {
 	})
 }
 
+// sync is the clock and version tag of a page or message of board def.
+func (s *Server) sync(def *boards.Board, now time.Time) views.Sync {
+	return views.Sync{Now: now.UnixMilli(), Version: s.o.Version, Config: def.Fingerprint()}
+}
+
 // handleWall renders the whole wall from a fresh snapshot (the last good one
 // when the store fails), so a screen shows data before its socket opens.
 func (s *Server) handleWall(c echo.Context) error {
-	b, ok := s.board(c.Param("id"))
+	def, mb, storeDown, ok := s.boardData(c.Request().Context(), c.Param("id"))
 	if !ok {
 		return s.notFound(c, "Board "+c.Param("id"))
 	}
-	states, storeDown := s.snapshot(c.Request().Context())
-	now := s.o.Now()
+	now := mb.GeneratedAt
 	p := views.WallPage{
-		Assets: s.assets.views(),
-		Sync:   views.Sync{Now: now.UnixMilli(), Version: s.o.Version},
-		WSURL:  "/boards/" + b.ID + "/ws",
-		Wall:   wallView(b.build(now, states), now, s.o.Demo, storeDown),
+		Assets:     s.assets.views(),
+		Sync:       s.sync(&def, now),
+		WSURL:      "/boards/" + def.ID + "/ws",
+		Theme:      string(def.Theme),
+		OpenNotice: s.openNotice(),
+		Wall:       wallView(&def, mb, now, s.o.Demo, storeDown),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)
@@ -211,22 +390,15 @@ type apiError struct {
 // storeDownError is the health error of every source while the store fails.
 const storeDownError = "data store unavailable"
 
-// handleBoardAPI returns the board's normalized snapshot. When the store
-// fails it answers with the last good data, every source marked not OK with
+// handleBoardAPI returns the board's snapshot (the board's Apply, full
+// names: the API is for signed-in supervisors). When the store fails it
+// answers with the last good data, every source marked not OK with
 // storeDownError (their updated_at still says how old the data is): like the
 // wall, stale but never blank and never presented as current.
 func (s *Server) handleBoardAPI(c echo.Context) error {
-	b, ok := s.board(c.Param("id"))
+	_, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
 	if !ok {
 		return c.JSON(http.StatusNotFound, apiError{Error: "no such board: " + c.Param("id")})
-	}
-	states, storeDown := s.snapshot(c.Request().Context())
-	mb := b.build(s.o.Now(), states)
-	if storeDown {
-		for i := range mb.Sources {
-			mb.Sources[i].OK = false
-			mb.Sources[i].Error = storeDownError
-		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, mb)
@@ -235,8 +407,7 @@ func (s *Server) handleBoardAPI(c echo.Context) error {
 // handleHistory returns the sampled history of a board and of its queues,
 // for the last HistorySpan or ?minutes=N.
 func (s *Server) handleHistory(c echo.Context) error {
-	b, ok := s.board(c.Param("id"))
-	if !ok || s.o.History == nil {
+	if _, ok := s.lookup(c.Param("id")); !ok || s.o.History == nil {
 		return c.JSON(http.StatusNotFound, apiError{Error: "no history for board: " + c.Param("id")})
 	}
 	span := s.o.HistorySpan
@@ -247,13 +418,15 @@ func (s *Server) handleHistory(c echo.Context) error {
 		}
 		span = time.Duration(n) * time.Minute
 	}
-	states, _ := s.snapshot(c.Request().Context())
-	now := s.o.Now()
+	def, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
+	if !ok {
+		return c.JSON(http.StatusNotFound, apiError{Error: "no history for board: " + c.Param("id")})
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), s.o.StoreTimeout)
 	defer cancel()
-	h, err := history.ForBoard(ctx, s.o.History, b.build(now, states), now.Add(-span))
+	h, err := history.ForBoard(ctx, s.o.History, mb, mb.GeneratedAt.Add(-span))
 	if err != nil {
-		s.log.Warn("read history", "board", b.ID, "err", err)
+		s.log.Warn("read history", "board", def.ID, "err", err)
 		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "history unavailable"})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -271,9 +444,10 @@ func (s *Server) handleStatus(c echo.Context) error {
 	for _, st := range states {
 		sources = append(sources, st.Health)
 	}
-	boards := make([]string, 0, len(s.boards))
-	for _, b := range s.boards {
-		boards = append(boards, b.ID)
+	list := s.set().List()
+	ids := make([]string, 0, len(list))
+	for _, b := range list {
+		ids = append(ids, b.ID)
 	}
 	out["version"] = s.o.Version
 	out["store"] = s.o.Store.Kind()
@@ -281,8 +455,11 @@ func (s *Server) handleStatus(c echo.Context) error {
 	if storeDown {
 		out["store_error"] = storeDownError
 	}
+	if e := s.configError(); e != "" {
+		out["config_error"] = e
+	}
 	out["sources"] = sources
-	out["boards"] = boards
+	out["boards"] = ids
 	out["time"] = s.o.Now().UTC()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)

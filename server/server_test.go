@@ -440,7 +440,7 @@ func TestWebsocketFullRenderThenUpdates(t *testing.T) {
 	if got := tileValue(t, first, "t-calls"); got != "2" {
 		t.Errorf("first message: calls %q", got)
 	}
-	sync := regexp.MustCompile(`<div id="wb-sync" hx-swap-oob="true" data-now="(\d+)" data-version="test-1" hidden></div>$`).FindStringSubmatch(first)
+	sync := regexp.MustCompile(`<div id="wb-sync" hx-swap-oob="true" data-now="(\d+)" data-version="test-1" data-config="[0-9a-f]+" hidden></div>$`).FindStringSubmatch(first)
 	if sync == nil {
 		t.Fatalf("first message lacks the clock tag: …%s", first[max(0, len(first)-200):])
 	}
@@ -505,7 +505,11 @@ func waitClients(t *testing.T, s *Server, n int) {
 func (s *Server) clientCount(board string) int {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
-	return len(s.hub.boards[board].clients)
+	vc := s.hub.views[viewKey{board, viewWall}]
+	if vc == nil {
+		return 0
+	}
+	return len(vc.clients)
 }
 
 func TestClientQueueLatestWins(t *testing.T) {

@@ -9,12 +9,14 @@
 // - Reconnect: htmx-ext-ws reconnects only after abnormal closes; this file
 //   reconnects after any close, forever, with jittered exponential back-off.
 //   On connect the server sends a full render, so the wall resyncs.
-// - Version: when the server's version changes, the page reloads itself.
+// - Version: when the server's version or the board's definition (config
+//   fingerprint) changes, the page reloads itself.
 (function () {
   "use strict";
 
   var offset = 0; // server clock minus browser clock, ms
   var version = null;
+  var config = null; // the board definition's fingerprint
   var retries = 0;
   var downTimer = null;
   var BASE_DELAY = 500, MAX_DELAY = 10000, RETRY_CODES = [1006, 1011, 1012, 1013];
@@ -45,9 +47,11 @@
     var now = Number(el.getAttribute("data-now"));
     if (now > 0) { offset = now - Date.now(); }
     var v = el.getAttribute("data-version");
+    var c = el.getAttribute("data-config");
     if (version === null) {
       version = v;
-    } else if (v && v !== version) {
+      config = c;
+    } else if ((v && v !== version) || (c && c !== config)) {
       window.location.reload();
     }
   }

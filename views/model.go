@@ -23,17 +23,20 @@ type Assets struct {
 
 // BoardLink is one entry of the board index.
 type BoardLink struct {
-	ID    string
-	Title string
-	URL   string
+	ID            string
+	Title         string
+	URL           string // the TV wall
+	SupervisorURL string
 }
 
 // Index is the board index page.
 type Index struct {
-	Assets  Assets
-	Version string
-	Demo    bool
-	Boards  []BoardLink
+	Assets      Assets
+	Version     string
+	Demo        bool
+	OpenNotice  string // access.OpenNotice when nothing is protected; "" otherwise
+	ConfigError string // the last failed config reload; "" when none
+	Boards      []BoardLink
 }
 
 // Sync tells the browser the server's clock and version. It travels with every
@@ -41,14 +44,19 @@ type Index struct {
 type Sync struct {
 	Now     int64 // server time, Unix ms
 	Version string
+	// Config identifies the board's definition (boards.Board.Fingerprint):
+	// a page reloads itself when it changes, like when Version does.
+	Config string
 }
 
 // WallPage is a whole TV wall page.
 type WallPage struct {
-	Assets Assets
-	Sync   Sync
-	WSURL  string
-	Wall   Wall
+	Assets     Assets
+	Sync       Sync
+	WSURL      string
+	Theme      string // dark, light, high_contrast: the class theme-<Theme> on <html>
+	OpenNotice string // access.OpenNotice when nothing is protected; "" otherwise
+	Wall       Wall
 }
 
 // Source health states, as Source.Status.
