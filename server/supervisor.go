@@ -35,7 +35,7 @@ import (
 // viewSupervisor is the supervisor view's name with the hub.
 const viewSupervisor = "supervisor"
 
-// Asset names of the supervisor page (see static/README.md).
+// Asset names of the supervisor page, in package static.
 const (
 	assetSupervisorCSS = "supervisor.css"
 	assetSupervisorJS  = "supervisor.js"
