@@ -173,6 +173,7 @@ func (s *Server) handleEmbed(c echo.Context) error {
 	}
 	now := mb.GeneratedAt
 	p.Transparent = transparent
+	p.OpenNotice = s.openNotice()
 	p.Sync = s.sync(&def, now)
 	p.WSURL = "/embed/" + url.PathEscape(def.ID) + "/" + string(t) + "/ws"
 	p.Tile = embedView(&def, mb, t, now, storeDown)

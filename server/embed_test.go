@@ -206,6 +206,10 @@ func TestEmbedRendersEveryTileWithoutChrome(t *testing.T) {
 		if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|style="`).MatchString(body) {
 			t.Errorf("%s: inline script or style in the page", tile)
 		}
+		// Without a Guard everything is open, and the page says so.
+		if !strings.Contains(body, access.OpenNotice) {
+			t.Errorf("%s: open server, but the page does not say so", tile)
+		}
 		if cc := h.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("%s: Cache-Control %q", tile, cc)
 		}
@@ -476,8 +480,8 @@ func TestEmbedAccessAndFraming(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `class="embed theme-dark"`) {
 		t.Fatalf("display link: %d\n%s", code, body)
 	}
-	if strings.Contains(body, token) {
-		t.Errorf("the page repeats the display token")
+	if strings.Contains(body, token) || strings.Contains(body, access.OpenNotice) {
+		t.Errorf("the page repeats the display token or calls itself open")
 	}
 	csp := h.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "frame-ancestors "+origin) || strings.Contains(csp, "lobby.example.com") || strings.Contains(csp, "unsafe-inline") {
