@@ -11,6 +11,8 @@
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
+//	GET /embed/{id}/{tile}  one tile, no chrome, for iframes (embed.go)   display link/cookie or user; framed by the board's allowed origins only
+//	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, Origin checked
 //	GET /static/{hash}/*    embedded assets, cached for a year              public
 //	GET /healthz            liveness                                         public
 //
