@@ -77,7 +77,7 @@ type heightMsg struct {
 }
 
 // TestBrowserEmbedFraming frames tiles in a page of an allowed origin (they
-// render, report their heights, and grow when the data does), opens a tile
+// render, report their heights, and grow and shrink with the data), opens a tile
 // directly with theme and transparency, and frames them from another origin
 // (the browser refuses: no tile runs, chromium reports frame-ancestors).
 //
@@ -204,6 +204,12 @@ func TestBrowserEmbedFraming(t *testing.T) {
 	}
 	if err := poll(fmt.Sprintf(`document.getElementById("f-queue_table").getBoundingClientRect().height > %d`, before+150), 3*time.Second); err != nil {
 		t.Errorf("the intranet page did not resize the iframe: %v", err)
+	}
+	// And shrinks again when they go: the height is the content's, not the frame's.
+	grown := lastHeight(msgs(), "queue_table")
+	mustPut(t, es.store, embedFixture(now))
+	if err := poll(fmt.Sprintf(`document.getElementById("f-queue_table").getBoundingClientRect().height < %d`, grown-150), 10*time.Second); err != nil {
+		t.Errorf("queue table iframe did not shrink after the queues went (was %d): %v; messages %+v", grown, err, msgs())
 	}
 	csp, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.csp`))
 	if err != nil {
