@@ -7,26 +7,19 @@ import (
 	"time"
 
 	"github.com/wallboard/wallboard/boards"
+	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
 
-// Layout of the wall at 1920×1080 (see static/wallboard.css): the queue table
-// shows at most maxQueueRows rows; the agent grid gets about agentAreaW ×
-// agentAreaH pixels and a card looks best at about cardW × cardH.
+// Agent grid first guess (wallboard.js fits the grid to the real screen):
+// the agent area at 1920×1080 and a card's natural size.
 const (
-	maxQueueRows = 14
 	agentAreaW   = 1180
 	agentAreaH   = 740
 	cardW        = 300
 	cardH        = 72
 	maxAgentCols = 12
-)
-
-// SLA levels until boards bring their own thresholds.
-const (
-	slaGood = 80
-	slaWarn = 60
 )
 
 // maxErrorLen is how much of a source's error a wall shows.
@@ -36,10 +29,12 @@ const maxErrorLen = 60
 // error stays in the log: it may name hosts the screens need not see.
 const storeDownText = "showing last good data"
 
-// wallView turns a board into the wall's view model. storeDown marks the data
-// as the last good one because the store failed.
+// wallView turns board def's snapshot mb (full names; wallView applies the
+// board's name mode) into the wall's view model. storeDown marks the data as
+// the last good one because the store failed.
 func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown bool) views.Wall {
 	mb = def.ForDisplay(mb)
+	ev := def.Evaluate(mb)
 	w := views.Wall{
 		BoardID:   mb.ID,
 		Title:     mb.Title,
@@ -47,6 +42,7 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 		Now:       now.UnixMilli(),
 		StoreDown: storeDown,
 		NoSources: len(mb.Sources) == 0,
+		Rotate:    def.Rotate.Milliseconds(),
 	}
 	if storeDown {
 		w.StoreError = storeDownText
@@ -69,33 +65,71 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 		w.Sources = append(w.Sources, s)
 	}
 
-	t := mb.Totals()
-	w.Calls, w.Chats = t.CallsWaiting, t.ChatsWaiting
-	w.LongestWait = unixMilli(t.LongestSince)
-	w.SLACall, w.SLACallLvl = sla(t.SLACall)
-	w.SLAChat, w.SLAChatLvl = sla(t.SLAChat)
-	// Agents in a state the model does not know count as unknown.
-	byState := map[model.State]int{}
-	for st, n := range t.AgentsByState {
-		if !st.Valid() {
-			st = model.StateUnknown
-		}
-		byState[st] += n
+	// Which sources feed the queue figures and which the agent figures: the
+	// sources whose queues (agents) the board shows. A source that shows
+	// nothing (it never delivered) is marked in the header only; on a board
+	// with no queues (agents) at all, every source counts.
+	withQueues, withAgents := map[string]bool{}, map[string]bool{}
+	for _, q := range mb.Queues {
+		withQueues[q.Source] = true
 	}
-	for _, st := range model.States() {
-		n := byState[st]
-		if st == model.StateUnknown && n == 0 {
+	for _, a := range mb.Agents {
+		withAgents[a.Source] = true
+	}
+	w.QueueFeed = feed(mb.Sources, storeDown, func(src string) bool { return withQueues[src] || len(withQueues) == 0 })
+	w.AgentFeed = feed(mb.Sources, storeDown, func(src string) bool { return withAgents[src] || len(withAgents) == 0 })
+
+	t := mb.Totals()
+	for _, kind := range def.Tiles {
+		c := ev.Tile(kind)
+		tile := views.Tile{Kind: string(kind), Level: string(c.Level), Feed: w.QueueFeed}
+		if c.Level == boards.LevelWarn || c.Level == boards.LevelCritical {
+			tile.Reason = c.Reason
+		}
+		switch kind {
+		case config.TileCallsWaiting:
+			tile.ID, tile.Label = "t-calls", "Calls waiting"
+			tile.Value, tile.Class = countValue(t.CallsWaiting)
+		case config.TileChatsWaiting:
+			tile.ID, tile.Label = "t-chats", "Chats waiting"
+			tile.Value, tile.Class = countValue(t.ChatsWaiting)
+		case config.TileOtherWaiting:
+			tile.ID, tile.Label = "t-other", "Other waiting"
+			tile.Value, tile.Class = countValue(t.OtherWaiting)
+		case config.TileLongestWait:
+			tile.ID, tile.Label = "t-longest", "Longest wait"
+			if ms := unixMilli(t.LongestSince); ms != 0 {
+				tile.Since, tile.Class = ms, "hot"
+				tile.Value = views.Duration(now.Sub(*t.LongestSince))
+			} else {
+				tile.Value, tile.Class = "—", "dim"
+			}
+		case config.TileSLACall:
+			tile.ID, tile.Label = "t-sla-call", "SLA calls"
+			tile.Value, tile.Class = slaText(t.SLACall), "sla-"+slaClass(c.Level)
+		case config.TileSLAChat:
+			tile.ID, tile.Label = "t-sla-chat", "SLA chats"
+			tile.Value, tile.Class = slaText(t.SLAChat), "sla-"+slaClass(c.Level)
+		case config.TileAgentsLoggedIn:
+			tile.ID, tile.Label, tile.Feed = "t-loggedin", "Agents logged in", w.AgentFeed
+			tile.Value = strconv.Itoa(t.AgentsLoggedIn)
+		case config.TileAgentsByState:
+			tile.ID, tile.Label, tile.Feed = "t-states", "Agents", w.AgentFeed
+			tile.States = stateCounts(t.AgentsByState)
+		case config.TileQueueTable, config.TileAgentGrid:
+			w.Body = append(w.Body, string(kind))
+			continue
+		default:
 			continue
 		}
-		w.States = append(w.States, views.StateCount{State: string(st), Label: stateLabel(st), Count: n})
+		w.Tiles = append(w.Tiles, tile)
 	}
+	qc := ev.Tile(config.TileQueueTable)
+	w.QueueLevel, w.QueueReason = string(qc.Level), qc.Reason
 
-	for i, q := range mb.Queues {
-		if i == maxQueueRows {
-			w.MoreQueues = len(mb.Queues) - maxQueueRows
-			break
-		}
+	for _, q := range mb.Queues {
 		parent, leaf := splitPath(q.Name)
+		c := ev.Queue(q)
 		v := views.Queue{
 			Key:         domKey(q.Source, q.ID),
 			Name:        q.Name,
@@ -106,8 +140,15 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 			Waiting:     q.Waiting,
 			OldestSince: unixMilli(q.OldestSince),
 			AvgWait:     int64(math.Round(q.AverageWaitSeconds)),
+			SLA:         slaText(q.SLAPercent),
+			SLALevel:    slaClass(c.SLA.Level),
+			Level:       string(c.Level),
+			WaitLevel:   string(c.LongestWait.Level),
+			CountLevel:  string(c.Waiting.Level),
 		}
-		v.SLA, v.SLALevel = sla(q.SLAPercent)
+		if c.Level == boards.LevelWarn || c.Level == boards.LevelCritical {
+			v.Reason = c.Reason
+		}
 		w.Queues = append(w.Queues, v)
 	}
 
@@ -135,6 +176,64 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 	return w
 }
 
+// feed is the age and health of the sources for which feeds is true.
+func feed(sources []model.Health, storeDown bool, feeds func(string) bool) views.Feed {
+	var f views.Feed
+	for _, h := range sources {
+		if !feeds(h.Source) {
+			continue
+		}
+		ms := int64(0)
+		if !h.UpdatedAt.IsZero() {
+			ms = h.UpdatedAt.UnixMilli()
+			if f.Since == 0 || ms < f.Since {
+				f.Since = ms
+			}
+		}
+		if (!h.OK || storeDown) && !f.Stale {
+			f.Stale, f.StaleSince = true, ms
+			switch {
+			case storeDown:
+				f.StaleText = storeDownError
+			case h.Error != "":
+				f.StaleText = strings.ToUpper(h.Source) + ": " + shorten(h.Error, maxErrorLen)
+			default:
+				f.StaleText = strings.ToUpper(h.Source)
+			}
+		}
+	}
+	return f
+}
+
+// countValue is a waiting count and its class: hot when anyone waits.
+func countValue(n int) (string, string) {
+	if n > 0 {
+		return strconv.Itoa(n), "hot"
+	}
+	return "0", ""
+}
+
+// stateCounts are the agents-by-state tile's counts, in the model's state
+// order; agents in a state the model does not know count as unknown, shown
+// only when there are any.
+func stateCounts(byState map[model.State]int) []views.StateCount {
+	n := map[model.State]int{}
+	for st, c := range byState {
+		if !st.Valid() {
+			st = model.StateUnknown
+		}
+		n[st] += c
+	}
+	var out []views.StateCount
+	for _, st := range model.States() {
+		if st == model.StateUnknown && n[st] == 0 {
+			continue
+		}
+		out = append(out, views.StateCount{State: string(st), Label: stateLabel(st), Count: n[st]})
+	}
+	return out
+}
+
 // splitPath splits a menu path ("Support / Billing", "Support/Billing") at its
 // last separator, which stays with the parent, so that a wall can cut the
 // parent and keep the leaf.
@@ -153,21 +252,25 @@ func unixMilli(t *time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// sla formats an SLA percentage; nil (the vendor does not know) is "—", never 0%.
-func sla(p *float64) (text, level string) {
+// slaText formats an SLA percentage; nil (the vendor does not know) is "—", never 0%.
+func slaText(p *float64) string {
 	if p == nil || math.IsNaN(*p) {
-		return "—", "none"
+		return "—"
 	}
-	v := math.Round(*p)
-	text = strconv.FormatFloat(v, 'f', 0, 64) + "%"
-	switch {
-	case v >= slaGood:
-		return text, "good"
-	case v >= slaWarn:
-		return text, "warn"
-	default:
-		return text, "bad"
+	return strconv.FormatFloat(math.Round(*p), 'f', 0, 64) + "%"
+}
+
+// slaClass is the colour class of an SLA at level l.
+func slaClass(l boards.Level) string {
+	switch l {
+	case boards.LevelOK:
+		return "good"
+	case boards.LevelWarn:
+		return "warn"
+	case boards.LevelCritical:
+		return "bad"
 	}
+	return "none"
 }
 
 func stateLabel(s model.State) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/views"
 )
 
 func TestStatusColor(t *testing.T) {
@@ -54,7 +55,13 @@ func TestWallViewStates(t *testing.T) {
 	bd, _ := boards.New(nil).Get("all")
 	w := wallView(bd, bd.Apply([]model.SourceState{st}, now), now, false, false)
 	counts := map[string]int{}
-	for _, s := range w.States {
+	var states []views.StateCount
+	for _, t := range w.Tiles {
+		if t.ID == "t-states" {
+			states = t.States
+		}
+	}
+	for _, s := range states {
 		counts[s.State] = s.Count
 	}
 	if counts["available"] != 1 || counts["unknown"] != 1 || counts["busy"] != 4 || counts["offline"] != 2 {

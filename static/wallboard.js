@@ -5,12 +5,24 @@
 //   server's time when it was sent. offset = serverNow - browserNow.
 // - Ticking: every element with data-since (Unix ms) shows the time elapsed
 //   since then on the server's clock, updated every second with no server
-//   traffic. [data-clock] shows the wall clock.
+//   traffic. [data-clock] shows the wall clock. A tile's data-age marker
+//   turns amber (data-old) when its data is older than OLD_DATA.
+// - Pages: when the queue table or the agent grid does not fit its area,
+//   their items are split into pages measured from the real screen, shown
+//   one at a time with an "n/m" indicator, rotating every
+//   #wb-wall[data-rotate] ms (0: the first page stays). Everything is
+//   recomputed after each message and on resize; items off the current page
+//   carry data-off (morphing keeps it, see below).
+// - Burn-in: every SHIFT_EVERY the content moves by a few pixels inside the
+//   wall's padding (CSS variables --sx/--sy), never causing overflow.
 // - Reconnect: htmx-ext-ws reconnects only after abnormal closes; this file
 //   reconnects after any close, forever, with jittered exponential back-off.
 //   On connect the server sends a full render, so the wall resyncs.
 // - Version: when the server's version or the board's definition (config
 //   fingerprint) changes, the page reloads itself.
+//
+// Runs for days: every listener and timer is created once; nothing is kept
+// per message.
 (function () {
   "use strict";
 
@@ -19,7 +31,12 @@
   var config = null; // the board definition's fingerprint
   var retries = 0;
   var downTimer = null;
+  var page = 0; // the rotation counter; each paged area shows page % its count
+  var shiftStep = 0;
   var BASE_DELAY = 500, MAX_DELAY = 10000, RETRY_CODES = [1006, 1011, 1012, 1013];
+  var OLD_DATA = 90 * 1000, SHIFT_EVERY = 3 * 60 * 1000;
+  // Burn-in offsets in rem (a tenth of a design pixel): a slow loop of ±0.4rem.
+  var SHIFTS = [[0, 0], [0.2, 0.1], [0.4, 0.2], [0.2, 0.3], [0, 0.4], [-0.2, 0.3], [-0.4, 0.2], [-0.2, 0.1]];
 
   // Equal-jitter exponential back-off: half fixed, half random.
   function reconnectDelay(n) {
@@ -28,6 +45,17 @@
   }
   if (window.htmx) {
     window.htmx.config.wsReconnectDelay = reconnectDelay;
+  }
+  // Morphing makes the DOM look like the server's HTML; the attributes this
+  // file adds (paging, grid size, data age) are not in it: keep them.
+  if (window.Idiomorph && window.Idiomorph.defaults && window.Idiomorph.defaults.callbacks) {
+    var prev = window.Idiomorph.defaults.callbacks.beforeAttributeUpdated;
+    window.Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, node, mutation) {
+      if (mutation === "remove" && (name === "data-off" || name === "style" || name === "data-old")) {
+        return false;
+      }
+      return prev ? prev(name, node, mutation) : true;
+    };
   }
 
   function pad(v) { return v < 10 ? "0" + v : "" + v; }
@@ -64,6 +92,13 @@
       if (!(since > 0)) { continue; }
       var text = duration(now - since);
       if (els[i].textContent !== text) { els[i].textContent = text; }
+      var marker = els[i].parentNode;
+      if (marker && marker.classList && marker.classList.contains("age") && marker.parentNode && !marker.parentNode.classList.contains("badge-bad")) {
+        var old = now - since > OLD_DATA;
+        if (old !== marker.hasAttribute("data-old")) {
+          if (old) { marker.setAttribute("data-old", ""); } else { marker.removeAttribute("data-old"); }
+        }
+      }
     }
     var clocks = document.querySelectorAll("[data-clock]");
     if (clocks.length) {
@@ -80,6 +115,113 @@
     tick();
     setTimeout(schedule, 1000 - (serverNow() % 1000) + 15);
   }
+
+  // ---- Pages ----
+
+  function rem() { return parseFloat(window.getComputedStyle(document.documentElement).fontSize) || 10; }
+
+  // queuePages splits the queue rows into pages that fit the table's area.
+  function queuePages(panel) {
+    var body = panel.querySelector(".panel-body");
+    var tbody = panel.querySelector("tbody");
+    var head = panel.querySelector("thead");
+    if (!body || !tbody) { return []; }
+    var rows = [];
+    for (var i = 0; i < tbody.children.length; i++) {
+      var r = tbody.children[i];
+      r.removeAttribute("data-off");
+      if (!r.classList.contains("empty")) { rows.push(r); }
+    }
+    var avail = body.clientHeight - (head ? head.offsetHeight : 0);
+    var pages = [], cur = [], h = 0;
+    for (var j = 0; j < rows.length; j++) {
+      var rh = rows[j].offsetHeight;
+      if (cur.length && h + rh > avail) { pages.push(cur); cur = []; h = 0; }
+      cur.push(rows[j]);
+      h += rh;
+    }
+    if (cur.length) { pages.push(cur); }
+    return pages;
+  }
+
+  // agentPages sizes the agent grid for the screen: every card when they fit
+  // at a readable size, otherwise pages of as many as fit.
+  function agentPages(panel) {
+    var grid = panel.querySelector(".agents");
+    if (!grid) { return []; }
+    var cards = grid.querySelectorAll(".agent");
+    var n = cards.length;
+    for (var i = 0; i < n; i++) { cards[i].removeAttribute("data-off"); }
+    if (n === 0) { return []; }
+    var r = rem(), gap = 0.8 * r;
+    var W = grid.clientWidth, H = grid.clientHeight;
+    var natW = 30 * r, natH = 7.2 * r, minW = 20 * r, minH = 5.6 * r, maxH = 12 * r;
+    var best = 0, bestScale = 0;
+    for (var c = 1; c <= 16; c++) {
+      var rows = Math.ceil(n / c);
+      var cw = (W - gap * (c - 1)) / c, ch = (H - gap * (rows - 1)) / rows;
+      if (cw < minW || ch < minH) { continue; }
+      var scale = Math.min(cw / natW, ch / natH);
+      if (scale > bestScale) { best = c; bestScale = scale; }
+    }
+    var cols, perPage, gridRows;
+    if (best > 0) {
+      cols = best;
+      perPage = n;
+      gridRows = Math.ceil(n / cols);
+    } else {
+      cols = Math.max(1, Math.floor((W + gap) / (minW + gap)));
+      gridRows = Math.max(1, Math.floor((H + gap) / (minH + gap)));
+      perPage = cols * gridRows;
+    }
+    // Few agents: cards keep a sensible height instead of filling the area.
+    gridRows = Math.max(gridRows, Math.floor((H + gap) / (maxH + gap)));
+    var tc = "repeat(" + cols + ", minmax(0, 1fr))", tr = "repeat(" + gridRows + ", minmax(0, 1fr))";
+    if (grid.style.gridTemplateColumns !== tc) { grid.style.gridTemplateColumns = tc; }
+    if (grid.style.gridTemplateRows !== tr) { grid.style.gridTemplateRows = tr; }
+    var pages = [];
+    for (var k = 0; k < n; k += perPage) {
+      pages.push(Array.prototype.slice.call(cards, k, k + perPage));
+    }
+    return pages;
+  }
+
+  function showPage(panel, pages) {
+    var pager = panel.querySelector("[data-pager]");
+    var count = pages.length;
+    var idx = count > 0 ? page % count : 0;
+    for (var p = 0; p < count; p++) {
+      if (p === idx) { continue; }
+      for (var i = 0; i < pages[p].length; i++) { pages[p][i].setAttribute("data-off", ""); }
+    }
+    if (pager) {
+      var text = count > 1 ? (idx + 1) + "/" + count : "";
+      if (pager.textContent !== text) { pager.textContent = text; }
+    }
+  }
+
+  function layout() {
+    var q = document.getElementById("wb-queues");
+    if (q) { showPage(q, queuePages(q)); }
+    var a = document.getElementById("wb-agents");
+    if (a) { showPage(a, agentPages(a)); }
+  }
+
+  function rotate() {
+    page++;
+    layout();
+  }
+
+  // ---- Burn-in protection ----
+
+  function shift() {
+    shiftStep = (shiftStep + 1) % SHIFTS.length;
+    var s = document.documentElement.style;
+    s.setProperty("--sx", SHIFTS[shiftStep][0] + "rem");
+    s.setProperty("--sy", SHIFTS[shiftStep][1] + "rem");
+  }
+
+  // ---- Connection ----
 
   function connState(state) {
     var el = document.getElementById("wb-conn");
@@ -118,12 +260,19 @@
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     readSync();
+    layout();
     tick();
   });
 
   function start() {
     readSync();
+    layout();
     schedule();
+    window.addEventListener("resize", layout);
+    var wall = document.getElementById("wb-wall");
+    var every = wall ? Number(wall.getAttribute("data-rotate")) : 0;
+    if (every > 0) { setInterval(rotate, Math.max(every, 1000)); }
+    if (wall) { setInterval(shift, SHIFT_EVERY); }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

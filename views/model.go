@@ -82,6 +82,48 @@ type StateCount struct {
 	Count int
 }
 
+// Threshold levels, as Level fields: the CSS classes lvl-<level>.
+const (
+	LevelNone     = "none"
+	LevelOK       = "ok"
+	LevelWarn     = "warn"
+	LevelCritical = "critical"
+)
+
+// LevelIcon is the shape that goes with a level's colour, so that a level
+// never shows by colour alone.
+func LevelIcon(level string) string {
+	switch level {
+	case LevelWarn:
+		return "▲"
+	case LevelCritical:
+		return "✖"
+	}
+	return ""
+}
+
+// Feed is the age and health of the sources feeding a tile.
+type Feed struct {
+	Since      int64  // Unix ms of the oldest last good data; 0 when none yet
+	Stale      bool   // a source feeding the tile is not OK (or the store is down)
+	StaleText  string // "UJET: 401 Unauthorized"
+	StaleSince int64  // Unix ms of that source's last good data; 0 when never
+}
+
+// Tile is one figure tile of a wall, or the agents-by-state tile.
+type Tile struct {
+	ID     string // DOM id: t-calls, t-chats, t-other, t-longest, t-sla-call, t-sla-chat, t-states, t-loggedin
+	Kind   string // the config tile name
+	Label  string
+	Value  string
+	Since  int64  // when the value is a ticking wait: its start, Unix ms
+	Class  string // extra classes of the value: hot, dim, sla-good…
+	Level  string // LevelNone, LevelOK, LevelWarn, LevelCritical
+	Reason string // why, when warn or critical: "call SLA 72% below 80%"
+	States []StateCount
+	Feed   Feed
+}
+
 // Queue is a row of the queue table.
 type Queue struct {
 	Key         string // unique within the board, for stable DOM ids
@@ -95,6 +137,10 @@ type Queue struct {
 	AvgWait     int64 // seconds
 	SLA         string
 	SLALevel    string // "good", "warn", "bad", "none"
+	Level       string // the worst of the queue's checks
+	Reason      string
+	WaitLevel   string // the longest wait's level
+	CountLevel  string // the waiting count's level
 }
 
 // Agent is a card of the agent grid.
@@ -113,28 +159,29 @@ type Agent struct {
 // Wall is the content of a TV wall: everything that changes with the data.
 // It renders to the same bytes for every screen.
 type Wall struct {
-	BoardID     string
-	Title       string
-	Demo        bool
-	Now         int64 // Unix ms the wall was rendered at; initial texts of timers count from it
-	DataSince   int64 // Unix ms of the oldest source's last good data; 0 when none
-	StoreDown   bool  // the store failed: the wall shows its last good data, marked stale
-	StoreError  string
-	Sources     []Source
-	NoSources   bool
-	Calls       int
-	Chats       int
-	LongestWait int64 // Unix ms when the longest waiting contact started waiting; 0 when none
-	SLACall     string
-	SLACallLvl  string
-	SLAChat     string
-	SLAChatLvl  string
-	States      []StateCount
+	BoardID    string
+	Title      string
+	Demo       bool
+	Now        int64 // Unix ms the wall was rendered at; initial texts of timers count from it
+	DataSince  int64 // Unix ms of the oldest source's last good data; 0 when none
+	StoreDown  bool  // the store failed: the wall shows its last good data, marked stale
+	StoreError string
+	Sources    []Source
+	NoSources  bool
+	Rotate     int64 // page rotation interval in ms; 0: never rotate
+
+	// Tiles are the figure tiles, in the board's order.
+	Tiles []Tile
+	// Body lists the big tiles in the board's order: "queue_table", "agent_grid".
+	Body []string
+
+	QueueLevel  string // the queue table's worst level
+	QueueReason string // "2 queues critical, 1 warn"
+	QueueFeed   Feed
 	Queues      []Queue
-	MoreQueues  int
+	AgentFeed   Feed
 	Agents      []Agent
-	AgentCols   int
-	AgentRows   int
+	AgentCols   int // a first guess; wallboard.js fits the grid to the screen
 }
 
 // Stale reports whether anything on the wall is not current.
