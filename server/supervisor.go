@@ -172,7 +172,7 @@ func svTileLabel(t config.Tile) string {
 	case config.TileAgentsLoggedIn:
 		return "Logged in"
 	case config.TileQueueTable:
-		return "Queues in breach"
+		return "Breached"
 	}
 	return string(t)
 }

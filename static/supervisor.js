@@ -387,7 +387,7 @@
   function drawSpark(svg, lines, lo, hi, area) {
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     var vb = svg.viewBox.baseVal, w = vb.width, h = vb.height, pad = 2;
-    var t1 = serverNow(), t0 = t1 - st.hours * 3600000, step = 60000;
+    var t1 = serverNow(), t0 = t1 - st.hours * 3600000, step = stepOf(lines);
     var x = function (t) { return (t - t0) / (t1 - t0) * w; };
     var y = function (v) { return h - pad - (hi > lo ? (v - lo) / (hi - lo) : 0) * (h - 2 * pad); };
     var n = 0;
@@ -412,6 +412,19 @@
     });
     svg.setAttribute("data-points", String(n));
     svg.setAttribute("data-drawn", String(histVersion));
+  }
+
+  // The series' resolution: the smallest distance between two samples
+  // (a minute from the sampler). A longer distance is a gap.
+  function stepOf(lines) {
+    var step = Infinity;
+    lines.forEach(function (l) {
+      for (var i = 1; i < l.pts.length; i++) {
+        var d = l.pts[i].t - l.pts[i - 1].t;
+        if (d > 0 && d < step) { step = d; }
+      }
+    });
+    return step === Infinity ? 60000 : step;
   }
 
   function range(lines) {

@@ -1522,7 +1522,7 @@ func SupervisorView(v Supervisor, f SupervisorFilters, oob bool) templ.Component
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortHeader("queues", "avg", "Avg wait", f.QSort, "num c-avg").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortHeader("queues", "avg", "Avg", f.QSort, "num c-avg").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2259,7 +2259,7 @@ func SupervisorView(v Supervisor, f SupervisorFilters, oob bool) templ.Component
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = sortHeader("agents", "time", "Time in state", f.Sort, "num c-time").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sortHeader("agents", "time", "In state", f.Sort, "num c-time").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
