@@ -241,6 +241,7 @@ func supervisorView(def *boards.Board, mb model.Board, now time.Time, storeDown 
 			st.Value = strconv.Itoa(t.AgentsLoggedIn)
 		case config.TileQueueTable:
 			st.Value = strconv.Itoa(breached) + " / " + strconv.Itoa(len(mb.Queues))
+			st.Summary = true
 		default:
 			continue // agents_by_state: the state counts; agent_grid: the agent table
 		}

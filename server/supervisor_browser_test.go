@@ -192,6 +192,13 @@ func TestBrowserSupervisorFiltersSortLiveAndTrends(t *testing.T) {
 	}
 	waitJS(t, ctx, visibleRows("sv-queues")+`.every(r => r.querySelectorAll('svg.spark path.spark-line').length === 3)`, 5*time.Second)
 
+	// A shorter trend span: in the URL, fetched again, fewer points.
+	eval[bool](t, ctx, `(() => { const s = document.getElementById('sv-hours'); s.value = '1'; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`)
+	waitJS(t, ctx, `new URLSearchParams(location.search).get('hours') === '1' && document.getElementById('sv-trend-span').textContent === 'last 1 h'`, 3*time.Second)
+	if n := eval[int](t, ctx, `document.querySelector('svg[data-spark="board"][data-series="waiting"] path.spark-line').getAttribute('d').split('L').length`); n < 4 || n > 7 {
+		t.Errorf("1 h waiting sparkline has %d points, want 5 or 6", n)
+	}
+
 	// A queue turns critical: the breach is listed at the top, with its reason.
 	eval[bool](t, ctx, `document.getElementById('sv-clear').click(); true`)
 	st.Queues[5].SLAPercent = ptr(31.0) // Technical / 1, was 90%

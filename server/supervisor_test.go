@@ -185,6 +185,19 @@ func TestSupervisorPageShowsBoard(t *testing.T) {
 		t.Error("page lacks its history or websocket URL")
 	}
 
+	// The queue table's summary tile is not a breach of its own: its queues are.
+	if strings.Contains(page, `data-breach-key="tile:queue_table"`) || !strings.Contains(page, `data-breach-key="tile:sla_call"`) {
+		t.Error("breach keys: want every tile but the queue summary")
+	}
+
+	// The store goes away: the last good data stays, marked stale.
+	ts.store.down.Store(true)
+	code, page, _ = get(t, ts.http.URL+"/boards/all/supervisor")
+	if code != http.StatusOK || !strings.Contains(page, `id="wb-store-down"`) || len(svRows(t, page, "sv-agents")) != 16 {
+		t.Errorf("store down: %d, stale badge %v", code, strings.Contains(page, `id="wb-store-down"`))
+	}
+	ts.store.down.Store(false)
+
 	if code, _, _ := get(t, ts.http.URL+"/boards/nope/supervisor"); code != http.StatusNotFound {
 		t.Errorf("unknown board: %d, want 404", code)
 	}
