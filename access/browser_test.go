@@ -4,9 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,27 +13,9 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/wallboard/wallboard/internal/browsertest"
 )
-
-// The framing test drives Debian's chromium headless. Outside CI it skips
-// when chromium is missing; with CI set it fails instead.
-
-func chromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium not found (CI is set: browser tests must run; apt-get install chromium)")
-	}
-	t.Skip("chromium not found; install Debian's chromium to run browser tests")
-	return ""
-}
 
 // framingPage is a page of another site that frames the embed and records
 // the message the embed's script posts to its parent.
@@ -60,7 +39,6 @@ func serveOn(t *testing.T, ln net.Listener, h http.Handler) {
 }
 
 func TestBrowserFraming(t *testing.T) {
-	path := chromium(t)
 	allowedLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,20 +57,7 @@ func TestBrowserFraming(t *testing.T) {
 	serveOn(t, allowedLn, framingPage(embed))
 	serveOn(t, otherLn, framingPage(embed))
 
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	))
-	defer cancel()
-	ctx, cancel2 := context.WithTimeout(ctx, 25*time.Second)
-	defer cancel2()
+	ctx := browsertest.New(t, 1280, 800, 25*time.Second)
 
 	var mu sync.Mutex
 	var console []string
@@ -162,23 +127,8 @@ func TestBrowserFraming(t *testing.T) {
 // page are styled (their inline style passes the CSP by its hash, without
 // 'unsafe-inline') and raise no CSP violation.
 func TestBrowserAccessPages(t *testing.T) {
-	path := chromium(t)
 	e := newEnv(t, baseConfig(t))
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	))
-	defer cancel()
-	ctx, cancel2 := context.WithTimeout(ctx, 25*time.Second)
-	defer cancel2()
+	ctx := browsertest.New(t, 1280, 800, 25*time.Second)
 	recordViolations := func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 			Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));`,
@@ -225,11 +175,5 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Artifact(t, name, png)
 }
