@@ -103,12 +103,15 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	g.Go(func() error { return hrole.Run(ctx, sampler.Run) })
 
 	srv := server.New(server.Options{
-		Store:   store,
-		Logger:  log,
-		Version: ver,
-		Status:  func() map[string]any { return leader.Status(roles...) },
-		Demo:    cfg.Demo(),
-		History: hist,
+		Store:       store,
+		Logger:      log,
+		Version:     ver,
+		Status:      func() map[string]any { return leader.Status(roles...) },
+		Demo:        cfg.Demo(),
+		History:     hist,
+		Boards:      st.Boards,
+		Guard:       st.guard,
+		ConfigError: st.LastError,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 

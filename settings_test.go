@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/model"
 )
 
 // A configuration file with a typo stops start-up and says where.
@@ -65,5 +70,65 @@ func TestHashPasswordAndDisplayTokenCommands(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "test-secret") {
 		t.Errorf("display-token printed the secret")
+	}
+}
+
+// A live reload with a typo is refused and the running boards carry on; a
+// valid change takes effect without a restart.
+func TestConfigReloadKeepsRunningBoardsOnATypo(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "wallboard.yaml")
+	write := func(s string) {
+		t.Helper()
+		// Write a new file and rename it over the old one, as editors do.
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("boards:\n  - id: billing\n    title: Billing floor\n")
+	base, logs := startWallboard(t, []string{"--config", file}, nil)
+
+	boardTitle := func(id string) (int, string) {
+		resp, err := http.Get(base + "/api/v1/boards/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b model.Board
+		_ = json.NewDecoder(resp.Body).Decode(&b)
+		return resp.StatusCode, b.Title
+	}
+	if code, title := boardTitle("billing"); code != http.StatusOK || title != "Billing floor" {
+		t.Fatalf("board billing: %d %q", code, title)
+	}
+
+	write("boards:\n  - id: billing\n    titel: Billing floor 2\n")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "titel") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bad reload was not reported in the log")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "wallboard.yaml:3") {
+		t.Errorf("the refused reload's log does not give the line: %s", logs)
+	}
+	if code, title := boardTitle("billing"); code != http.StatusOK || title != "Billing floor" {
+		t.Errorf("after a bad reload, board billing: %d %q, want the running definition", code, title)
+	}
+
+	write("boards:\n  - id: billing\n    title: Billing floor\n  - id: sales\n    title: Sales\n")
+	for {
+		if code, title := boardTitle("sales"); code == http.StatusOK && title == "Sales" {
+			break
+		}
+		if time.Now().After(deadline.Add(5 * time.Second)) {
+			t.Fatalf("the valid reload did not add board sales")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
