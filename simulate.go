@@ -48,9 +48,9 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 	}
 	uc := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
 	h := ujet.NewHandler(uc, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit})
-	// The Connect center has other people: another seed, a smaller team
-	// for the same traffic, so that its queues build up more.
-	cc := simulator.New(simulator.Options{Seed: opts.seed + 1000, Speed: opts.speed, Agents: max(opts.agents*3/4, 10)})
+	// The Connect center has other people: another seed, a slightly smaller
+	// team for the same traffic, so that its queues build up now and then.
+	cc := simulator.New(simulator.Options{Seed: opts.seed + 1000, Speed: opts.speed, Agents: max(opts.agents*9/10, 10)})
 	cs := connect.NewServer(cc, connect.Options{Logger: log.With("api", "connect")})
 	mux := http.NewServeMux()
 	mux.Handle(ujet.Prefix, h)
