@@ -144,19 +144,27 @@ const callsTile = `document.querySelector('#t-calls .tile-value').textContent`
 func recordCSPViolations(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 	_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: `window.__wbCSP = []; document.addEventListener('securitypolicyviolation', e => window.__wbCSP.push(e.violatedDirective + ' ' + e.blockedURI));
-window.__wbMsgs = 0; document.addEventListener('htmx:wsAfterMessage', () => window.__wbMsgs++);`,
+window.__wbMsgs = 0; document.addEventListener('htmx:wsAfterMessage', () => window.__wbMsgs++);
+window.__wbOpens = 0; document.addEventListener('htmx:wsOpen', () => window.__wbOpens++);`,
 	})
 	return chromedp.Void{}, err
 }
 
 func openWall(t *testing.T, ctx context.Context, ls *liveServer) {
 	t.Helper()
+	openPage(t, ctx, ls, "/boards/all")
+}
+
+// openPage opens a wall page at path and waits until its websocket is open
+// and the first render is in.
+func openPage(t *testing.T, ctx context.Context, ls *liveServer, path string) {
+	t.Helper()
 	t.Cleanup(func() {
 		if v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__wbCSP || []`)); err == nil && len(v) > 0 {
 			t.Errorf("Content Security Policy violations: %q", v)
 		}
 	})
-	if err := chromedp.Do(ctx, recordCSPViolations, chromedp.Navigate(ls.url("/boards/all"))); err != nil {
+	if err := chromedp.Do(ctx, recordCSPViolations, chromedp.Navigate(ls.url(path))); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
 	// Connected, and the full render sent on connect is in.
@@ -329,8 +337,16 @@ func TestBrowserScreenshotFitsFullHD(t *testing.T) {
 	shot(t, ctx, "wall-200-agents-1920x1080.png")
 }
 
-// shot saves a screenshot to testdata/artifacts and checks for scrollbars.
+// shot saves a screenshot to testdata/artifacts and checks for scrollbars
+// in a 1920×1080 window.
 func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shotAt(t, ctx, name, 1920, 1080)
+}
+
+// shotAt saves a screenshot to testdata/artifacts and checks for scrollbars
+// in a w×h window.
+func shotAt(t *testing.T, ctx context.Context, name string, w, h int) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -345,7 +361,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 	type size struct{ SH, SW, IH, IW int }
 	s := eval[size](t, ctx, `({SH: document.documentElement.scrollHeight, SW: document.documentElement.scrollWidth, IH: innerHeight, IW: innerWidth})`)
-	if s.IW != 1920 || s.IH != 1080 {
+	if s.IW != w || s.IH != h {
 		t.Errorf("%s: viewport %dx%d", name, s.IW, s.IH)
 	}
 	if s.SH > s.IH || s.SW > s.IW {

@@ -33,6 +33,8 @@
   var downTimer = null;
   var page = 0; // the rotation counter; each paged area shows page % its count
   var shiftStep = 0;
+  var fails = 0; // websocket closes since the last open
+  var checking = false;
   var BASE_DELAY = 500, MAX_DELAY = 10000, RETRY_CODES = [1006, 1011, 1012, 1013];
   var OLD_DATA = 90 * 1000, SHIFT_EVERY = 3 * 60 * 1000;
   // Burn-in offsets in rem (a tenth of a design pixel): a slow loop of ±0.4rem.
@@ -241,12 +243,27 @@
     }
   }
 
+  // After a few failed reconnects, ask for the page itself: a board that a
+  // config reload removed (404) or a revoked display link (403) shows its
+  // page instead of retrying forever; a server that is down just keeps
+  // being retried.
+  function checkPage() {
+    if (checking || !window.fetch) { return; }
+    checking = true;
+    window.fetch(window.location.href, { cache: "no-store", credentials: "same-origin", redirect: "manual" }).then(function (r) {
+      checking = false;
+      if (r.status === 404 || r.status === 403) { window.location.reload(); }
+    }, function () { checking = false; });
+  }
+
   document.addEventListener("htmx:wsOpen", function () {
     retries = 0;
+    fails = 0;
     connState("open");
   });
   document.addEventListener("htmx:wsClose", function (e) {
     connState("down");
+    if (++fails >= 3) { checkPage(); }
     var detail = e.detail || {};
     var code = detail.event && detail.event.code;
     if (RETRY_CODES.indexOf(code) >= 0 || !detail.socketWrapper) {
