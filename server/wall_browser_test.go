@@ -268,7 +268,7 @@ boards:
 
 	type look struct {
 		Class, Color, Foot, Animation string
-		RowClass, RowIcon, RowAnim   string
+		RowClass, RowIcon, RowAnim    string
 	}
 	const lookJS = `(() => {
 		const tile = document.getElementById('t-calls'), v = tile.querySelector('.tile-value');
