@@ -66,6 +66,7 @@ type hub struct {
 	views    map[viewKey]*viewClients // only (board, view) pairs with clients
 	stopped  bool
 	stop     chan struct{} // closed when Run ends: clients close and leave
+	newView  chan struct{} // a (board, view) got its first client: Run learns its next threshold crossing
 	clients  sync.WaitGroup
 }
 
@@ -98,7 +99,7 @@ func (c *client) offer(msg []byte) {
 }
 
 func newHub() *hub {
-	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{})}
+	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{}), newView: make(chan struct{}, 1)}
 }
 
 // observe records the result of a Snapshot and returns the states to show:
@@ -192,6 +193,10 @@ func (h *hub) join(k viewKey, c *client, now time.Time, version string) (rendere
 	if vc == nil {
 		vc = &viewClients{clients: map[*client]struct{}{}}
 		h.views[k] = vc
+		select {
+		case h.newView <- struct{}{}:
+		default:
+		}
 	}
 	vc.clients[c] = struct{}{}
 	if vc.fragment != nil {
@@ -279,6 +284,8 @@ func (s *Server) Run(ctx context.Context) error {
 			next = s.refresh(ctx, &r, false)
 		case <-wake.C:
 			next = s.refresh(ctx, &r, true)
+		case <-s.hub.newView:
+			next = s.refresh(ctx, &r, false)
 		}
 	}
 }

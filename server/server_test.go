@@ -558,3 +558,24 @@ func TestRunClosesClientsWithServiceRestart(t *testing.T) {
 		t.Fatal("Run did not return")
 	}
 }
+
+// A wait that crosses its threshold shows on the wall with no new data: Run
+// re-renders at the evaluation's NextChange, not only on store changes.
+func TestThresholdCrossingRerendersWithoutNewData(t *testing.T) {
+	set := loadSet(t, "defaults:\n  thresholds:\n    longest_wait_warn: 2s\n    longest_wait_critical: 1h\nboards:\n  - id: all\n", nil)
+	ts := startServer(t, Options{Boards: fixedSet(set), RetryInterval: time.Hour})
+	now := time.Now()
+	st := fixture(now, 2, 1)
+	st.Queues[0].Waiting = 1
+	st.Queues[0].OldestSince = ptr(now.Add(-500 * time.Millisecond))
+	mustPut(t, ts.store, st)
+	c := dial(t, ts)
+	first := readMessage(t, c, 5*time.Second)
+	if !strings.Contains(first, `id="t-longest"`) || strings.Contains(first, "lvl-warn") {
+		t.Fatalf("first render already warns or lacks the longest wait tile")
+	}
+	m := waitMessage(t, c, func(m string) bool { return strings.Contains(m, "lvl-warn") })
+	if !regexp.MustCompile(`class="tile tile-longest_wait lvl-warn`).MatchString(m) || !strings.Contains(m, "▲") {
+		t.Errorf("after the crossing the longest wait tile does not warn with an icon")
+	}
+}
