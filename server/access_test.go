@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -198,12 +199,21 @@ func TestAccessWebsocketAndAPI(t *testing.T) {
 	}
 }
 
-// Without access configuration everything is open and pages say so.
+// Without access configuration everything is open and pages say so; a
+// failed config reload shows on the index.
 func TestOpenNoticeWithoutGuard(t *testing.T) {
-	ts := startServer(t, Options{})
+	reloadErr := errors.New("wallboard.yaml:12: boards[1].theme: purple: want dark, light or high_contrast")
+	ts := startServer(t, Options{ConfigError: func() error { return reloadErr }})
 	for _, p := range []string{"/", "/boards/all"} {
 		if _, body, _ := get(t, ts.http.URL+p); !strings.Contains(body, access.OpenNotice) {
 			t.Errorf("%s lacks the open-demo notice", p)
 		}
+	}
+	_, body, _ := get(t, ts.http.URL+"/")
+	if !strings.Contains(body, "Config reload failed") || !strings.Contains(body, "wallboard.yaml:12") {
+		t.Errorf("index does not show the failed reload")
+	}
+	if _, body, _ := get(t, ts.http.URL+"/boards/all"); strings.Contains(body, "wallboard.yaml") {
+		t.Errorf("the TV wall shows the config error; it belongs on the supervisors' pages")
 	}
 }

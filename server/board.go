@@ -138,7 +138,7 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 			Lang:        q.Lang,
 			Channel:     q.Channel,
 			Waiting:     q.Waiting,
-			OldestSince: unixMilli(q.OldestSince),
+			OldestSince: oldest(q),
 			AvgWait:     int64(math.Round(q.AverageWaitSeconds)),
 			SLA:         slaText(q.SLAPercent),
 			SLALevel:    slaClass(c.SLA.Level),
@@ -243,6 +243,15 @@ func splitPath(name string) (parent, leaf string) {
 		return "", name
 	}
 	return strings.TrimSpace(name[:i+1]), strings.TrimSpace(name[i+1:])
+}
+
+// oldest is when q's longest waiting contact started waiting; 0 when
+// nobody waits (a vendor may keep a stale timestamp then).
+func oldest(q model.Queue) int64 {
+	if q.Waiting <= 0 {
+		return 0
+	}
+	return unixMilli(q.OldestSince)
 }
 
 func unixMilli(t *time.Time) int64 {

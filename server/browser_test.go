@@ -44,6 +44,12 @@ func chromiumPath(t *testing.T) string {
 // browser starts a headless chromium for the test and returns a tab context.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 45*time.Second)
+}
+
+// browserFor is browser for a test that runs for up to limit.
+func browserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := chromiumPath(t)
 	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
 		chromedp.ExecPath(path),
@@ -58,7 +64,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.WindowSize(1920, 1080),
 	))
 	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, 45*time.Second)
+	ctx, cancel2 := context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel2)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
 		t.Fatalf("start chromium: %v", err)

@@ -146,19 +146,15 @@ func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config
 // and then offers it to k's clients.
 func (h *hub) publishIfEmpty(k viewKey, fragment []byte, now time.Time, version, config string) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	vc := h.views[k]
-	empty := vc != nil && vc.fragment == nil
-	h.mu.Unlock()
-	if empty {
-		h.mu.Lock()
-		if vc := h.views[k]; vc != nil && vc.fragment == nil {
-			vc.fragment, vc.config = fragment, config
-			msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
-			for c := range vc.clients {
-				c.offer(msg)
-			}
-		}
-		h.mu.Unlock()
+	if vc == nil || vc.fragment != nil {
+		return
+	}
+	vc.fragment, vc.config = fragment, config
+	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
+	for c := range vc.clients {
+		c.offer(msg)
 	}
 }
 

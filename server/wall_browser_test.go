@@ -263,6 +263,7 @@ boards:
 		st.Queues[i].SLAPercent = ptr(95.0)
 	}
 	st.Queues[0].Waiting = 1
+	st.Queues[0].OldestSince = ptr(now.Add(-10 * time.Second))
 	mustPut(t, ls.store, st)
 	openWall(t, ctx, ls)
 

@@ -143,7 +143,21 @@
       h += rh;
     }
     if (cur.length) { pages.push(cur); }
-    return pages;
+    return balance(pages, rows, avail);
+  }
+
+  // balance spreads rows evenly over the same number of pages when every
+  // page still fits, so the last page is not a lonely row or two.
+  function balance(pages, rows, avail) {
+    if (pages.length < 2) { return pages; }
+    var per = Math.ceil(rows.length / pages.length), out = [];
+    for (var i = 0; i < rows.length; i += per) {
+      var page = rows.slice(i, i + per), h = 0;
+      for (var j = 0; j < page.length; j++) { h += page[j].offsetHeight; }
+      if (h > avail) { return pages; }
+      out.push(page);
+    }
+    return out.length === pages.length ? out : pages;
   }
 
   // agentPages sizes the agent grid for the screen: every card when they fit
