@@ -153,24 +153,7 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 	}
 
 	for _, a := range mb.Agents {
-		v := views.Agent{
-			Key:        domKey(a.Source, a.ID),
-			Name:       a.Name,
-			Status:     a.Status,
-			State:      string(a.State),
-			StateLabel: stateLabel(a.State),
-			Color:      statusColor(a.StatusColor),
-			Since:      unixMilli(a.Since),
-			OnHold:     a.OnHold,
-			HoldSince:  unixMilli(a.HoldSince),
-		}
-		if !a.State.Valid() {
-			v.State = string(model.StateUnknown)
-		}
-		if v.Status == "" {
-			v.Status = v.StateLabel
-		}
-		w.Agents = append(w.Agents, v)
+		w.Agents = append(w.Agents, agentView(a))
 	}
 	w.AgentCols = agentColumns(len(w.Agents))
 	return w
@@ -362,6 +345,49 @@ func palette() [19]paletteColor {
 		{"deep_orange", 0xff, 0x57, 0x22}, {"brown", 0x79, 0x55, 0x48}, {"grey", 0x9e, 0x9e, 0x9e},
 		{"blue_grey", 0x60, 0x7d, 0x8b},
 	}
+}
+
+// agentView is an agent as the wall and the embeds show it.
+func agentView(a model.Agent) views.Agent {
+	v := views.Agent{
+		Key:        domKey(a.Source, a.ID),
+		Name:       a.Name,
+		Status:     a.Status,
+		State:      string(a.State),
+		StateLabel: stateLabel(a.State),
+		Color:      agentColor(a),
+		Since:      unixMilli(a.Since),
+		OnHold:     a.OnHold,
+		HoldSince:  unixMilli(a.HoldSince),
+	}
+	if !a.State.Valid() {
+		v.State = string(model.StateUnknown)
+	}
+	if v.Status == "" {
+		v.Status = v.StateLabel
+	}
+	return v
+}
+
+// agentColor is the colour of an agent's status: the vendor's own when it
+// gives one (UJET), else the colour of the agent's state (Connect has none).
+func agentColor(a model.Agent) string {
+	if c := statusColor(a.StatusColor); c != "neutral" || strings.TrimSpace(a.StatusColor) != "" {
+		return c
+	}
+	switch a.State {
+	case model.StateAvailable:
+		return "green"
+	case model.StateBusy:
+		return "light_blue"
+	case model.StateWrapUp:
+		return "purple"
+	case model.StateAway:
+		return "amber"
+	case model.StateOffline:
+		return "grey"
+	}
+	return "neutral"
 }
 
 // statusColor maps a vendor status colour to a palette name the CSS knows:

@@ -76,3 +76,25 @@ func TestWallViewStates(t *testing.T) {
 		}
 	}
 }
+
+// An agent whose vendor gives no status colour (Connect) takes its state's
+// colour; a vendor colour, even an unknown one, stays the vendor's.
+func TestAgentColor(t *testing.T) {
+	cases := []struct {
+		a    model.Agent
+		want string
+	}{
+		{model.Agent{State: model.StateAvailable}, "green"},
+		{model.Agent{State: model.StateBusy}, "light_blue"},
+		{model.Agent{State: model.StateAway, Status: "unavailable"}, "amber"},
+		{model.Agent{State: model.StateAvailable, StatusColor: "Blue Grey"}, "blue_grey"},
+		{model.Agent{State: model.StateAvailable, StatusColor: "#4caf51"}, "green"},
+		{model.Agent{State: model.StateAvailable, StatusColor: "sparkly"}, "neutral"},
+		{model.Agent{State: "bogus"}, "neutral"},
+	}
+	for _, c := range cases {
+		if got := agentColor(c.a); got != c.want {
+			t.Errorf("agentColor(%+v) = %q, want %q", c.a, got, c.want)
+		}
+	}
+}

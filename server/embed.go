@@ -325,7 +325,7 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 				v.More = len(mb.Agents) - maxEmbedAgents
 				break
 			}
-			v.Agents = append(v.Agents, embedAgent(a))
+			v.Agents = append(v.Agents, agentView(a))
 		}
 	default:
 		v.Kind = views.EmbedFigure
@@ -397,27 +397,6 @@ func embedQueue(q model.Queue, qc boards.QueueCheck) views.EmbedQueue {
 	}
 	if v.SLALevel == "" {
 		v.SLALevel = string(boards.LevelNone)
-	}
-	return v
-}
-
-func embedAgent(a model.Agent) views.Agent {
-	v := views.Agent{
-		Key:        domKey(a.Source, a.ID),
-		Name:       a.Name,
-		Status:     a.Status,
-		State:      string(a.State),
-		StateLabel: stateLabel(a.State),
-		Color:      statusColor(a.StatusColor),
-		Since:      unixMilli(a.Since),
-		OnHold:     a.OnHold,
-		HoldSince:  unixMilli(a.HoldSince),
-	}
-	if !a.State.Valid() {
-		v.State = string(model.StateUnknown)
-	}
-	if v.Status == "" {
-		v.Status = v.StateLabel
 	}
 	return v
 }

@@ -319,7 +319,7 @@ func supervisorView(def *boards.Board, mb model.Board, now time.Time, storeDown 
 			StateLabel: stateLabel(st),
 			StateRank:  slices.Index(model.States(), st),
 			Status:     a.Status,
-			Color:      statusColor(a.StatusColor),
+			Color:      agentColor(a),
 			Since:      unixMilli(a.Since),
 			OnHold:     a.OnHold,
 			HoldSince:  unixMilli(a.HoldSince),
