@@ -8,6 +8,8 @@
 //	GET /login, /logout     sign-in (package access)          public
 //	GET /boards/{id}        TV wall, fully rendered           display link/cookie or user
 //	GET /boards/{id}/ws     websocket: wall fragments         same credentials, Origin checked
+//	GET /boards/{id}/supervisor     supervisor view (supervisor.go)   signed-in user
+//	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, Origin checked
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
