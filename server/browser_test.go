@@ -5,9 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
@@ -18,28 +15,12 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/wallboard/wallboard/internal/browsertest"
 	"github.com/wallboard/wallboard/model"
 )
 
-// Browser tests drive Debian's chromium headless against a real server on
-// loopback. Outside CI they skip when chromium is missing; with CI set they fail.
-
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium not found (CI is set: browser tests must run; apt-get install chromium)")
-	}
-	t.Skip("chromium not found; install Debian's chromium to run browser tests")
-	return ""
-}
+// Browser tests drive Debian's chromium headless (package browsertest)
+// against a real server on loopback.
 
 // browser starts a headless chromium for the test and returns a tab context.
 func browser(t *testing.T) context.Context {
@@ -50,26 +31,17 @@ func browser(t *testing.T) context.Context {
 // browserFor is browser for a test that runs for up to limit.
 func browserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1920, 1080),
-	))
-	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, limit)
-	t.Cleanup(cancel2)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	return browsertest.New(t, 1920, 1080, limit)
+}
+
+// screenshot captures the page and keeps it in testdata/artifacts.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ctx
+	browsertest.Artifact(t, name, png)
 }
 
 // liveServer is a Server on a fixed loopback port that can be stopped and
@@ -354,17 +326,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // in a w×h window.
 func shotAt(t *testing.T, ctx context.Context, name string, w, h int) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	screenshot(t, ctx, name)
 	type size struct{ SH, SW, IH, IW int }
 	s := eval[size](t, ctx, `({SH: document.documentElement.scrollHeight, SW: document.documentElement.scrollWidth, IH: innerHeight, IW: innerWidth})`)
 	if s.IW != w || s.IH != h {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/wallboard/wallboard/internal/browsertest"
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -85,7 +84,6 @@ type heightMsg struct {
 // other origins of the same site. Over plain http the display cookie is
 // SameSite=Lax, which a frame of another site would not send (see RequireEmbed).
 func TestBrowserEmbedFraming(t *testing.T) {
-	path := chromiumPath(t)
 	allowedLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,21 +108,7 @@ func TestBrowserEmbedFraming(t *testing.T) {
 		t.Cleanup(func() { srv.Close() })
 	}
 
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 900),
-	))
-	defer cancel()
-	ctx, cancel2 := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel2()
+	ctx := browsertest.New(t, 1000, 900, 40*time.Second)
 	var mu sync.Mutex
 	var console []string
 	if err := chromedp.Listen(ctx, func(ev any) {
@@ -218,7 +202,7 @@ func TestBrowserEmbedFraming(t *testing.T) {
 	if len(csp) > 0 {
 		t.Errorf("CSP violations inside the tiles: %q", csp)
 	}
-	embedShot(t, ctx, "embed-allowed-origin.png")
+	screenshot(t, ctx, "embed-allowed-origin.png")
 
 	// 3. Opened directly (the display cookie from the frames suffices): the
 	// theme and transparency parameters apply.
@@ -252,7 +236,7 @@ func TestBrowserEmbedFraming(t *testing.T) {
 			t.Errorf("%s: the tile paints a background %q", tc.query, l.TileBG)
 		}
 		if tc.shot != "" {
-			embedShot(t, ctx, tc.shot)
+			screenshot(t, ctx, tc.shot)
 		}
 	}
 
@@ -271,7 +255,7 @@ func TestBrowserEmbedFraming(t *testing.T) {
 	if got := msgs(); len(got) != 0 {
 		t.Errorf("tiles ran inside %s: %+v", other, got)
 	}
-	embedShot(t, ctx, "embed-refused-origin.png")
+	screenshot(t, ctx, "embed-refused-origin.png")
 	mu.Lock()
 	defer mu.Unlock()
 	refused := 0
@@ -282,21 +266,5 @@ func TestBrowserEmbedFraming(t *testing.T) {
 	}
 	if refused < len(embedTiles) {
 		t.Errorf("chromium reported %d frame-ancestors refusals naming %s, want %d; console: %q", refused, allowed, len(embedTiles), console)
-	}
-}
-
-// embedShot saves a screenshot to testdata/artifacts (kept by CI, ignored by git).
-func embedShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -2,10 +2,7 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wallboard/wallboard/history"
+	"github.com/wallboard/wallboard/internal/browsertest"
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -20,26 +18,7 @@ import (
 // with a 1366×768 window, the smallest the supervisor view is made for.
 func svBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path := chromiumPath(t)
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 768),
-	))
-	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, 45*time.Second)
-	t.Cleanup(cancel2)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.New(t, 1366, 768, 45*time.Second)
 }
 
 // openSupervisor opens path (a supervisor URL) and waits for the websocket's
@@ -267,10 +246,10 @@ func TestBrowserSupervisorBookmarkAndScreenshot(t *testing.T) {
 	mustPut(t, ls.store, st)
 	waitJS(t, ctx, `document.querySelectorAll('#sv-breach-list li:not(.initial)').length >= 1 && document.querySelector('svg[data-spark="board"] path') !== null`, 5*time.Second)
 	time.Sleep(300 * time.Millisecond) // a clock tick
-	svShot(t, ctx, "supervisor-1366x768.png")
+	screenshot(t, ctx, "supervisor-1366x768.png")
 	eval[bool](t, ctx, `document.getElementById('sv-agents').scrollIntoView(); true`)
 	time.Sleep(100 * time.Millisecond)
-	svShot(t, ctx, "supervisor-agents-1366x768.png")
+	screenshot(t, ctx, "supervisor-agents-1366x768.png")
 	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 1366 {
 		t.Errorf("horizontal scrolling at 1366 px: content %d px wide", w)
 	}
@@ -284,19 +263,4 @@ func withMoreAgents(st model.SourceState, now time.Time, n int) model.SourceStat
 	}
 	st.Agents = append(st.Agents, more...)
 	return st
-}
-
-func svShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(fmt.Errorf("save screenshot: %w", err))
-	}
 }
