@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,42 +10,24 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/simulator"
 	"github.com/wallboard/wallboard/simulator/ujet"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startWallboard runs the whole program as `wallboard args…` with only env as
 // its environment and returns its base URL and its log. It stops at cleanup.
-func startWallboard(t *testing.T, args []string, env map[string]string) (string, *syncBuffer) {
+func startWallboard(t *testing.T, args []string, env map[string]string) (string, *testlog.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	logs := &syncBuffer{}
-	stdout := &syncBuffer{}
+	logs := &testlog.Buffer{}
+	stdout := &testlog.Buffer{}
 	args = append([]string{"--addr", "127.0.0.1:0"}, args...)
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), stdout, logs, func(a string) { addr <- a })

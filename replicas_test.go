@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wallboard/wallboard/cache/storetest"
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/simulator"
 	"github.com/wallboard/wallboard/simulator/ujet"
@@ -27,7 +28,7 @@ type replica struct {
 	name string
 	base string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testlog.Buffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -53,7 +54,7 @@ func buildWallboard(t *testing.T) string {
 func startReplica(t *testing.T, bin, name string, env []string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
-	r := &replica{name: name, base: "http://" + addr, log: &syncBuffer{}}
+	r := &replica{name: name, base: "http://" + addr, log: &testlog.Buffer{}}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "WALLBOARD_ADDR=" + addr}, env...)
 	r.cmd.Stdout = r.log

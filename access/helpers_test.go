@@ -20,6 +20,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wallboard/wallboard/internal/testlog"
 )
 
 const (
@@ -55,36 +57,18 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer collects log output written from server goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is a wallboard-shaped Echo server behind a Guard on loopback.
 type env struct {
 	t     *testing.T
 	cfg   Config
 	clock *clock
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 	g     *Guard
 	srv   *httptest.Server
 	addr  string
 	jar   http.CookieJar
 	// bodies records every response body and Location the test clients saw.
-	bodies *syncBuffer
+	bodies *testlog.Buffer
 }
 
 func baseConfig(t *testing.T) Config {
@@ -97,7 +81,7 @@ func baseConfig(t *testing.T) Config {
 
 func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
-	e := &env{t: t, cfg: cfg, clock: &clock{t: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, bodies: &syncBuffer{}}
+	e := &env{t: t, cfg: cfg, clock: &clock{t: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}, logs: &testlog.Buffer{}, bodies: &testlog.Buffer{}}
 	e.jar, _ = cookiejar.New(nil)
 	e.start("127.0.0.1:0")
 	return e
@@ -202,7 +186,7 @@ func echoRoutes(g *Guard) http.Handler {
 // tests can check that no secret was ever sent.
 type recorder struct {
 	rt  http.RoundTripper
-	out *syncBuffer
+	out *testlog.Buffer
 }
 
 func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -1,43 +1,25 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wallboard/wallboard/internal/testlog"
 )
-
-// syncBuffer is a log buffer safe for the watcher's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type watchFixture struct {
 	path    string
 	w       *Watcher
 	changes chan *File
 	signals chan os.Signal
-	log     *syncBuffer
+	log     *testlog.Buffer
 }
 
 func startWatch(t *testing.T, content string) *watchFixture {
@@ -47,7 +29,7 @@ func startWatch(t *testing.T, content string) *watchFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx := &watchFixture{path: path, changes: make(chan *File, 10), signals: make(chan os.Signal, 1), log: &syncBuffer{}}
+	fx := &watchFixture{path: path, changes: make(chan *File, 10), signals: make(chan os.Signal, 1), log: &testlog.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	fx.w, err = Watch(ctx, f, func(f *File) { fx.changes <- f }, WatchOptions{
 		Signals: fx.signals, Debounce: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(fx.log, nil)),
@@ -189,7 +171,7 @@ func TestRealSIGHUP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	changes := make(chan *File, 1)
-	w, err := Watch(ctx, f, func(f *File) { changes <- f }, WatchOptions{Log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
+	w, err := Watch(ctx, f, func(f *File) { changes <- f }, WatchOptions{Log: slog.New(slog.NewTextHandler(&testlog.Buffer{}, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -270,30 +270,12 @@ func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(m
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testLogger(buf *syncBuffer) *slog.Logger {
+func testLogger(buf *testlog.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // startPoller runs a poller against f until the test ends.
-func startPoller(t *testing.T, f *fakeUJET, cfg Config, logs *syncBuffer) *recorder {
+func startPoller(t *testing.T, f *fakeUJET, cfg Config, logs *testlog.Buffer) *recorder {
 	t.Helper()
 	c, err := NewClient(ClientConfig{BaseURL: f.baseURL(), Subdomain: f.user, Token: f.token, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
 	if err != nil {
@@ -301,7 +283,7 @@ func startPoller(t *testing.T, f *fakeUJET, cfg Config, logs *syncBuffer) *recor
 	}
 	rec := newRecorder()
 	if logs == nil {
-		logs = &syncBuffer{}
+		logs = &testlog.Buffer{}
 	}
 	p := New(c, rec, cfg, testLogger(logs))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -304,7 +305,7 @@ func TestFaultsKeepLastGoodDataAndRecover(t *testing.T) {
 			t.Parallel()
 			f := newFakeUJET(t, fastGap)
 			liveTenant(20).serve(f)
-			logs := &syncBuffer{}
+			logs := &testlog.Buffer{}
 			c, err := NewClient(ClientConfig{BaseURL: f.baseURL(), Subdomain: f.user, Token: f.token, HTTPClient: &http.Client{Timeout: 700 * time.Millisecond}})
 			if err != nil {
 				t.Fatal(err)
@@ -365,7 +366,7 @@ func TestWrongTokenBeforeFirstSuccess(t *testing.T) {
 	t.Parallel()
 	f := newFakeUJET(t, fastGap)
 	liveTenant(20).serve(f)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	c, err := NewClient(ClientConfig{BaseURL: f.baseURL(), Subdomain: f.user, Token: "wrong-" + fakeToken})
 	if err != nil {
 		t.Fatal(err)

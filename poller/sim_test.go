@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/simulator"
 	"github.com/wallboard/wallboard/simulator/ujet"
@@ -40,7 +41,7 @@ func startSim(t *testing.T, o simulator.Options, rateLimit time.Duration) *simUJ
 	return &simUJET{center: center, handler: h, url: srv.URL + ujet.Prefix}
 }
 
-func (s *simUJET) run(t *testing.T, cfg Config, httpTimeout time.Duration, logs *syncBuffer) *recorder {
+func (s *simUJET) run(t *testing.T, cfg Config, httpTimeout time.Duration, logs *testlog.Buffer) *recorder {
 	t.Helper()
 	c, err := NewClient(ClientConfig{BaseURL: s.url, Subdomain: "acme", Token: simToken, HTTPClient: &http.Client{Timeout: httpTimeout}})
 	if err != nil {
@@ -84,7 +85,7 @@ func everyAgentNamed(tr simulator.Truth) func(model.SourceState) bool {
 func TestSimulatorAtRealLimit(t *testing.T) {
 	t.Parallel()
 	sim := startSim(t, simulator.Options{Seed: 7, Agents: 30}, time.Second)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	rec := sim.run(t, Config{}, 10*time.Second, logs)
 	rec.waitFor(t, 8*time.Second, "every agent with its name at 1 request per second", everyAgentNamed(sim.center.Truth()))
 	reqs := sim.handler.Requests()
@@ -107,7 +108,7 @@ func TestSimulatorBoardMatchesTruth(t *testing.T) {
 	// 2 pages of agents at the simulator's maximum of 100; seed 4 has agents on hold.
 	sim := startSim(t, simulator.Options{Seed: 4, Agents: 130}, fastGap)
 	cfg := fastConfig()
-	rec := sim.run(t, cfg, 2*time.Second, &syncBuffer{})
+	rec := sim.run(t, cfg, 2*time.Second, &testlog.Buffer{})
 	tr := sim.center.Truth()
 	bothSLA := func(st model.SourceState) bool {
 		if !everyAgentNamed(tr)(st) {
@@ -238,7 +239,7 @@ func TestSimulatorFaults(t *testing.T) {
 	t.Parallel()
 	// No warm-up: no contact was handled yet, so every SLA is null.
 	sim := startSim(t, simulator.Options{Seed: 7, Agents: 20, WarmUp: -1}, fastGap)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	rec := sim.run(t, fastConfig(), 700*time.Millisecond, logs)
 	tr := sim.center.Truth()
 	good := rec.waitFor(t, 10*time.Second, "first load", func(st model.SourceState) bool {

@@ -1,7 +1,6 @@
 package signalr_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/signalr"
 	"github.com/wallboard/wallboard/simulator"
@@ -55,30 +55,12 @@ func (r *recordingSink) all() []put {
 	return append([]put(nil), r.puts...)
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type rig struct {
 	center *simulator.Center
 	srv    *connect.Server
 	ts     *httptest.Server
 	sink   *recordingSink
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	log    *slog.Logger
 	cancel context.CancelFunc
 	ctx    context.Context
@@ -100,7 +82,7 @@ func newRig(t *testing.T, o connect.Options, agents ...int) *rig {
 	o.User = `CORP\wallboard`
 	srv := connect.NewServer(center, o)
 	ts := httptest.NewServer(srv)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	r := &rig{center: center, srv: srv, ts: ts, sink: &recordingSink{}, logs: logs, cancel: cancel, ctx: ctx,
 		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	done := make(chan struct{})
