@@ -8,7 +8,7 @@
 // How the server uses it:
 //
 //	set := boards.New(file)                     // file from config.LoadFile; nil: just board "all"
-//	set = set.WithConnect(structures)           // optional: Connect team/group/business-unit membership
+//	set = set.WithConnect(structures)           // optional: Connect membership for states that carry none (the subscriber puts it in its state)
 //	b, ok := set.Get(id)                        // 404 when !ok
 //	mb := b.Apply(store.States(), time.Now())   // the board's snapshot (full names)
 //	ev := b.Evaluate(mb)                        // threshold levels per tile and queue, with reasons
@@ -70,17 +70,14 @@ func (s *Set) List() []*Board { return append([]*Board(nil), s.list...) }
 // ConnectStructure is the part of Clarity Connect's MBU structure that board
 // filters need: which agents and queues belong to which team, and which teams
 // and queues to which group and business unit. Ids are Connect's, as strings.
-type ConnectStructure struct {
-	TeamAgents         map[string][]string // team id → agent ids
-	TeamQueues         map[string][]string // team id → queue ids
-	GroupTeams         map[string][]string // group id → team ids
-	BusinessUnitTeams  map[string][]string // business unit id → team ids
-	BusinessUnitQueues map[string][]string // business unit id → queue ids
-}
+// The Connect subscriber puts it in its SourceState (model.Membership), and
+// Apply uses it from there.
+type ConnectStructure = model.Membership
 
 // WithConnect returns a copy of s whose boards resolve Connect team, group and
-// business unit ids with structures (by Connect source name). Until then
-// those criteria select nothing; queue ids and team names work without it.
+// business unit ids with structures (by Connect source name), for sources
+// whose states carry no Membership of their own. Without either, those
+// criteria select nothing; queue ids and team names work without them.
 func (s *Set) WithConnect(structures map[string]ConnectStructure) *Set {
 	out := &Set{byID: make(map[string]*Board, len(s.list))}
 	for _, b := range s.list {
@@ -208,6 +205,7 @@ func (b *Board) resolveConnect(st ConnectStructure) connectResolved {
 // It does not change states.
 func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 	mb := model.Board{ID: b.ID, Title: b.Title, GeneratedAt: now, Sources: make([]model.Health, 0, len(states))}
+	conn := b.connectFor(states)
 	// Pick first, then copy into slices allocated once, at their size.
 	type pick struct{ state, item int32 }
 	var agentSel, queueSel []pick
@@ -222,12 +220,12 @@ func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 			queueSel = make([]pick, 0, len(s.Queues))
 		}
 		for j := range s.Agents {
-			if b.agentShown(&s.Agents[j]) {
+			if b.agentShown(&s.Agents[j], conn) {
 				agentSel = append(agentSel, pick{int32(i), int32(j)})
 			}
 		}
 		for j := range s.Queues {
-			if !b.queuesSet || b.queueShown(s.Kind, &s.Queues[j]) {
+			if !b.queuesSet || b.queueShown(s.Kind, &s.Queues[j], conn) {
 				queueSel = append(queueSel, pick{int32(i), int32(j)})
 			}
 		}
@@ -274,8 +272,32 @@ func (b *Board) sourceShown(source string) bool {
 	return b.sources == nil || b.sources[source]
 }
 
+// connectFor resolves the board's Connect team, group and business unit ids
+// with the Membership the states carry, over those given to WithConnect.
+func (b *Board) connectFor(states []model.SourceState) map[string]connectResolved {
+	c := b.Queues.Connect
+	if len(c.TeamIDs)+len(c.GroupIDs)+len(c.BusinessUnitIDs)+len(b.Agents.Teams) == 0 {
+		return b.connect
+	}
+	conn, copied := b.connect, false
+	for i := range states {
+		if states[i].Membership == nil {
+			continue
+		}
+		if !copied {
+			conn = make(map[string]connectResolved, len(b.connect)+1)
+			for k, v := range b.connect {
+				conn[k] = v
+			}
+			copied = true
+		}
+		conn[states[i].Source] = b.resolveConnect(*states[i].Membership)
+	}
+	return conn
+}
+
 // queueShown applies the queue criteria of the queue's vendor.
-func (b *Board) queueShown(kind string, q *model.Queue) bool {
+func (b *Board) queueShown(kind string, q *model.Queue, conn map[string]connectResolved) bool {
 	switch kind {
 	case config.VendorUJET:
 		f := &b.ujet
@@ -297,12 +319,12 @@ func (b *Board) queueShown(kind string, q *model.Queue) bool {
 		if b.connectIDs[id] || b.connectIDs[q.ID] {
 			return true
 		}
-		return b.connect[q.Source].queues[id]
+		return conn[q.Source].queues[id]
 	}
 	return false
 }
 
-func (b *Board) agentShown(a *model.Agent) bool {
+func (b *Board) agentShown(a *model.Agent, conn map[string]connectResolved) bool {
 	if b.agentSources != nil && !b.agentSources[a.Source] {
 		return false
 	}
@@ -314,7 +336,7 @@ func (b *Board) agentShown(a *model.Agent) bool {
 			return true
 		}
 	}
-	return b.connect[a.Source].agents[a.ID]
+	return conn[a.Source].agents[a.ID]
 }
 
 // thresholds returns the thresholds of queue q: the most specific override

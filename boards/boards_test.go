@@ -211,6 +211,26 @@ func TestConnectStructureResolvesTeamsGroupsAndUnits(t *testing.T) {
 	same(t, "WithConnect copies", queueIDs(get(t, s, "sales").Apply(fixture(), t0)), "connect/1001:audio")
 }
 
+// The Connect subscriber puts the MBU membership in its source state: boards
+// on every replica resolve team, group and business unit ids from it.
+func TestMembershipInTheSourceState(t *testing.T) {
+	s := load(t, boardsYAML)
+	states := fixture()
+	for i := range states {
+		if states[i].Source == "connect" {
+			states[i].Membership = &model.Membership{
+				TeamAgents:         map[string][]string{"7": {"501"}},
+				TeamQueues:         map[string][]string{"7": {"1001"}, "8": {"1002"}},
+				BusinessUnitQueues: map[string][]string{"9": {"1003"}},
+				BusinessUnitTeams:  map[string][]string{"9": {"8"}},
+			}
+		}
+	}
+	mb := get(t, s, "sales").Apply(states, t0)
+	same(t, "business unit 9 from the state: its queue and its team's", queueIDs(mb), "connect/1001:audio", "connect/1002:instantMessage", "connect/1003:audio")
+	same(t, "agents of team id 7 from the state", agentIDs(mb), "connect/501")
+}
+
 func TestApplyDoesNotChangeItsInput(t *testing.T) {
 	s := load(t, boardsYAML)
 	in := fixture()

@@ -87,6 +87,20 @@ type SourceState struct {
 	Version uint64  `json:"version"` // assigned by the store, increasing per source
 	Agents  []Agent `json:"agents"`
 	Queues  []Queue `json:"queues"`
+	// Membership, when the vendor has one (Clarity Connect's MBU structure),
+	// says which agents and queues belong to which team, group and business
+	// unit, so that boards can pick them by those ids on every replica.
+	Membership *Membership `json:"membership,omitempty"`
+}
+
+// Membership is a vendor's organisation: ids are the vendor's, as strings.
+// A Membership is not changed once it is in a SourceState.
+type Membership struct {
+	TeamAgents         map[string][]string `json:"team_agents,omitempty"`          // team id → agent ids
+	TeamQueues         map[string][]string `json:"team_queues,omitempty"`          // team id → queue ids
+	GroupTeams         map[string][]string `json:"group_teams,omitempty"`          // group id → team ids
+	BusinessUnitTeams  map[string][]string `json:"business_unit_teams,omitempty"`  // business unit id → team ids
+	BusinessUnitQueues map[string][]string `json:"business_unit_queues,omitempty"` // business unit id → queue ids
 }
 
 // Board is the snapshot one board shows: the agents and queues of its sources

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/wallboard/wallboard/model"
 )
 
 // StatusError is a non-2xx answer of the Connect API.
@@ -105,6 +107,53 @@ func (m *MBU) Directory() *Directory {
 		d.BusinessUnits[b.ID.String()] = b.Name
 	}
 	return d
+}
+
+// Membership returns which agents and queues belong to which team, group
+// and business unit, for boards that pick them by those ids.
+func (m *MBU) Membership() *model.Membership {
+	ms := &model.Membership{TeamAgents: map[string][]string{}, TeamQueues: map[string][]string{},
+		GroupTeams: map[string][]string{}, BusinessUnitTeams: map[string][]string{}, BusinessUnitQueues: map[string][]string{}}
+	add := func(m map[string][]string, k, v string) {
+		if k != "" && v != "" && !contains(m[k], v) {
+			m[k] = append(m[k], v)
+		}
+	}
+	for _, a := range m.Agents {
+		add(ms.TeamAgents, a.TeamID.String(), a.ID.String())
+	}
+	for _, t := range m.Teams {
+		for _, a := range t.AgentIDs {
+			add(ms.TeamAgents, t.ID.String(), a.String())
+		}
+		for _, q := range t.QueueIDs {
+			add(ms.TeamQueues, t.ID.String(), q.String())
+		}
+		for _, g := range t.GroupIDs {
+			add(ms.GroupTeams, g.String(), t.ID.String())
+		}
+		add(ms.BusinessUnitTeams, t.BusinessUnitID.String(), t.ID.String())
+	}
+	for _, q := range m.Queues {
+		for _, t := range q.TeamIDs {
+			add(ms.TeamQueues, t.String(), q.ID.String())
+		}
+		add(ms.BusinessUnitQueues, q.BusinessUnitID.String(), q.ID.String())
+	}
+	for _, g := range m.Groups {
+		for _, t := range g.TeamIDs {
+			add(ms.GroupTeams, g.ID.String(), t.String())
+		}
+	}
+	for _, b := range m.BusinessUnits {
+		for _, t := range b.TeamIDs {
+			add(ms.BusinessUnitTeams, b.ID.String(), t.String())
+		}
+		for _, q := range b.QueueIDs {
+			add(ms.BusinessUnitQueues, b.ID.String(), q.String())
+		}
+	}
+	return ms
 }
 
 func contains(list []string, s string) bool {

@@ -2,6 +2,7 @@ package signalr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -266,4 +267,40 @@ type nopSink struct{}
 
 func (nopSink) Put(_ context.Context, st model.SourceState) (model.SourceState, error) {
 	return st, nil
+}
+
+// The MBU structure becomes the membership boards filter Connect teams,
+// groups and business units with.
+func TestMBUMembership(t *testing.T) {
+	var m MBU
+	err := json.Unmarshal([]byte(`{
+		"agents": [{"id": 501, "name": "Ana", "teamId": 7}],
+		"queues": [{"id": 1001, "name": "Sales", "businessUnitId": 9, "teamIds": [7]}],
+		"teams": [{"id": 7, "name": "Sales team", "businessUnitId": 9, "groupIds": [3], "agentIds": [502], "queueIds": [1002]}],
+		"groups": [{"id": 3, "name": "West", "teamIds": [7, 8]}],
+		"businessUnits": [{"id": 9, "name": "Retail", "teamIds": [7], "queueIds": [1003]}]
+	}`), &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := m.Membership()
+	want := map[string][]string{
+		"team agents 7": {"501", "502"},
+		"team queues 7": {"1002", "1001"},
+		"group teams 3": {"7", "8"},
+		"unit teams 9":  {"7"},
+		"unit queues 9": {"1001", "1003"},
+	}
+	got := map[string][]string{
+		"team agents 7": ms.TeamAgents["7"],
+		"team queues 7": ms.TeamQueues["7"],
+		"group teams 3": ms.GroupTeams["3"],
+		"unit teams 9":  ms.BusinessUnitTeams["9"],
+		"unit queues 9": ms.BusinessUnitQueues["9"],
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(got[k], w) {
+			t.Errorf("%s: %v, want %v", k, got[k], w)
+		}
+	}
 }

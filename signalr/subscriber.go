@@ -293,14 +293,15 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // session is one hub connection with its subscriptions and gold data.
 type session struct {
-	s      *Subscriber
-	id     string
-	conn   *hubConn
-	client sr.Client
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	dir    *Directory
-	rollAt time.Time
+	s       *Subscriber
+	id      string
+	conn    *hubConn
+	client  sr.Client
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	dir     *Directory
+	members *model.Membership // who belongs where, for board filters
+	rollAt  time.Time
 
 	mu       sync.Mutex
 	state    *State
@@ -320,7 +321,7 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("profile/mbu: %w", err)
 	}
 	sess := &session{
-		s: s, dir: mbu.Directory(), state: NewState(nil), expect: s.expected(mbu),
+		s: s, dir: mbu.Directory(), members: mbu.Membership(), state: NewState(nil), expect: s.expected(mbu),
 		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	var conn *hubConn
@@ -494,7 +495,7 @@ func (s *Subscriber) publish(ctx context.Context, sess *session) {
 	sess.mu.Unlock()
 	st := model.SourceState{
 		Health: model.Health{Source: s.cfg.Source, Kind: "connect", OK: true, UpdatedAt: now},
-		Agents: agents, Queues: queues,
+		Agents: agents, Queues: queues, Membership: sess.members,
 	}
 	s.put(ctx, st)
 }
