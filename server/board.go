@@ -428,3 +428,30 @@ func parseHex(c string) (r, g, b int, ok bool) {
 	}
 	return int(v >> 16 & 0xff), int(v >> 8 & 0xff), int(v & 0xff), true
 }
+
+// tileLabel is a tile's heading on the wall and in embeds.
+func tileLabel(t config.Tile) string {
+	switch t {
+	case config.TileCallsWaiting:
+		return "Calls waiting"
+	case config.TileChatsWaiting:
+		return "Chats waiting"
+	case config.TileOtherWaiting:
+		return "Other waiting"
+	case config.TileLongestWait:
+		return "Longest wait"
+	case config.TileSLACall:
+		return "SLA calls"
+	case config.TileSLAChat:
+		return "SLA chats"
+	case config.TileAgentsByState:
+		return "Agents by state"
+	case config.TileAgentsLoggedIn:
+		return "Agents logged in"
+	case config.TileQueueTable:
+		return "Queues"
+	case config.TileAgentGrid:
+		return "Agents"
+	}
+	return string(t)
+}

@@ -236,33 +236,6 @@ func tileList() string {
 	return string(b)
 }
 
-// embedLabel is a tile's heading.
-func embedLabel(t config.Tile) string {
-	switch t {
-	case config.TileCallsWaiting:
-		return "Calls waiting"
-	case config.TileChatsWaiting:
-		return "Chats waiting"
-	case config.TileOtherWaiting:
-		return "Other waiting"
-	case config.TileLongestWait:
-		return "Longest wait"
-	case config.TileSLACall:
-		return "SLA calls"
-	case config.TileSLAChat:
-		return "SLA chats"
-	case config.TileAgentsByState:
-		return "Agents by state"
-	case config.TileAgentsLoggedIn:
-		return "Agents logged in"
-	case config.TileQueueTable:
-		return "Queues"
-	case config.TileAgentGrid:
-		return "Agents"
-	}
-	return string(t)
-}
-
 // embedView builds tile t of board def from mb (the board's Apply, full
 // names) at now: names as the board's mode shows them, levels from the
 // board's thresholds evaluated at now.
@@ -276,7 +249,7 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 	v := views.EmbedTile{
 		BoardID:   def.ID,
 		Tile:      string(t),
-		Label:     embedLabel(t),
+		Label:     tileLabel(t),
 		Now:       nowMS,
 		StoreDown: storeDown,
 		NoSources: len(mb.Sources) == 0,

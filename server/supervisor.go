@@ -154,27 +154,17 @@ func queueSortColumns() []string {
 	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "level"}
 }
 
-// svTileLabel is the supervisor's names of the board's tiles.
+// svTileLabel is the supervisor's names of the board's tiles: shorter than
+// the wall's where the supervisor's tiles are narrow, and the queue table is
+// summed up as the number of queues in breach.
 func svTileLabel(t config.Tile) string {
 	switch t {
-	case config.TileCallsWaiting:
-		return "Calls waiting"
-	case config.TileChatsWaiting:
-		return "Chats waiting"
-	case config.TileOtherWaiting:
-		return "Other waiting"
-	case config.TileLongestWait:
-		return "Longest wait"
-	case config.TileSLACall:
-		return "SLA calls"
-	case config.TileSLAChat:
-		return "SLA chats"
 	case config.TileAgentsLoggedIn:
 		return "Logged in"
 	case config.TileQueueTable:
 		return "Breached"
 	}
-	return string(t)
+	return tileLabel(t)
 }
 
 // supervisorView builds the live part of the supervisor view of board def
