@@ -119,19 +119,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	g.Go(func() error {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		return hs.Shutdown(sctx)
-	})
+	serveHTTP(ctx, g, ln, srv.Handler(), log, "serve")
 
 	url := "http://" + displayAddr(ln.Addr())
 	if cfg.Demo() {
@@ -145,6 +133,24 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	err = g.Wait()
 	log.Info("wallboard stopped")
 	return err
+}
+
+// serveHTTP serves h on ln until ctx ends, then gives open requests
+// shutdownGrace to finish; g owns both goroutines.
+func serveHTTP(ctx context.Context, g *errgroup.Group, ln net.Listener, h http.Handler, log *slog.Logger, what string) {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	g.Go(func() error {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	})
 }
 
 // openStore opens the configured store and returns how to make leader roles

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -61,22 +60,10 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 	if err != nil {
 		return nil, fmt.Errorf("simulator: listen on %s: %w", opts.addr, err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	g.Go(func() error { return uc.Run(ctx) })
 	g.Go(func() error { return cc.Run(ctx) })
 	g.Go(func() error { return cs.Run(ctx) })
-	g.Go(func() error {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("simulator: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		return hs.Shutdown(sctx)
-	})
+	serveHTTP(ctx, g, ln, mux, log, "simulator")
 	return &simulation{ujetCenter: uc, connectCenter: cc, ujet: h, connect: cs, addr: ln.Addr()}, nil
 }
 

@@ -233,18 +233,9 @@ func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 	// Sort the picks, small, rather than the agents and queues, in the
 	// order of model.Merge; then copy each once.
 	agent := func(p pick) *model.Agent { return &states[p.state].Agents[p.item] }
-	slices.SortStableFunc(agentSel, func(x, y pick) int {
-		a, c := agent(x), agent(y)
-		return cmpStrings(a.Name, c.Name, a.Source, c.Source, a.ID, c.ID)
-	})
+	slices.SortStableFunc(agentSel, func(x, y pick) int { return model.CompareAgents(*agent(x), *agent(y)) })
 	queue := func(p pick) *model.Queue { return &states[p.state].Queues[p.item] }
-	slices.SortStableFunc(queueSel, func(x, y pick) int {
-		a, c := queue(x), queue(y)
-		if r := cmpStrings(a.Name, c.Name, a.Channel, c.Channel, a.Lang, c.Lang); r != 0 {
-			return r
-		}
-		return cmpStrings(a.Source, c.Source, a.ID, c.ID, "", "")
-	})
+	slices.SortStableFunc(queueSel, func(x, y pick) int { return model.CompareQueues(*queue(x), *queue(y)) })
 	mb.Agents = make([]model.Agent, len(agentSel))
 	for k, p := range agentSel {
 		mb.Agents[k] = *agent(p)

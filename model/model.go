@@ -7,7 +7,10 @@
 package model
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -123,34 +126,22 @@ func Merge(id, title string, now time.Time, states []SourceState) Board {
 		b.Queues = append(b.Queues, s.Queues...)
 		b.Sources = append(b.Sources, s.Health)
 	}
-	sort.SliceStable(b.Agents, func(i, j int) bool {
-		x, y := b.Agents[i], b.Agents[j]
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		if x.Source != y.Source {
-			return x.Source < y.Source
-		}
-		return x.ID < y.ID
-	})
-	sort.SliceStable(b.Queues, func(i, j int) bool {
-		x, y := b.Queues[i], b.Queues[j]
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		if x.Channel != y.Channel {
-			return x.Channel < y.Channel
-		}
-		if x.Lang != y.Lang {
-			return x.Lang < y.Lang
-		}
-		if x.Source != y.Source {
-			return x.Source < y.Source
-		}
-		return x.ID < y.ID
-	})
+	slices.SortStableFunc(b.Agents, CompareAgents)
+	slices.SortStableFunc(b.Queues, CompareQueues)
 	sort.SliceStable(b.Sources, func(i, j int) bool { return b.Sources[i].Source < b.Sources[j].Source })
 	return b
+}
+
+// CompareAgents orders agents as boards list them: by name, then source and id.
+func CompareAgents(x, y Agent) int {
+	return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Source, y.Source), strings.Compare(x.ID, y.ID))
+}
+
+// CompareQueues orders queues as boards list them: by name, channel and
+// language, then source and id.
+func CompareQueues(x, y Queue) int {
+	return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Channel, y.Channel), strings.Compare(x.Lang, y.Lang),
+		strings.Compare(x.Source, y.Source), strings.Compare(x.ID, y.ID))
 }
 
 // Stale reports whether any source of the board is not OK.

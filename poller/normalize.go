@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -544,18 +545,6 @@ func (b *board) queuesModel() []model.Queue {
 		}
 		out = append(out, *q)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		x, y := out[i], out[j]
-		if x.Name != y.Name {
-			return x.Name < y.Name
-		}
-		if x.Channel != y.Channel {
-			return x.Channel < y.Channel
-		}
-		if x.Lang != y.Lang {
-			return x.Lang < y.Lang
-		}
-		return x.ID < y.ID
-	})
+	slices.SortFunc(out, model.CompareQueues)
 	return out
 }

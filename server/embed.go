@@ -281,7 +281,7 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 	switch t {
 	case config.TileAgentsByState:
 		v.Kind = views.EmbedStates
-		v.States = embedStates(tot.AgentsByState)
+		v.States = stateCounts(tot.AgentsByState)
 	case config.TileQueueTable:
 		v.Kind = views.EmbedQueues
 		for i, q := range mb.Queues {
@@ -324,26 +324,6 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 		}
 	}
 	return v
-}
-
-// embedStates are the agents per state, every known state shown (unknown
-// only when some agent is in it).
-func embedStates(byState map[model.State]int) []views.StateCount {
-	n := map[model.State]int{}
-	for st, c := range byState {
-		if !st.Valid() {
-			st = model.StateUnknown
-		}
-		n[st] += c
-	}
-	var out []views.StateCount
-	for _, st := range model.States() {
-		if st == model.StateUnknown && n[st] == 0 {
-			continue
-		}
-		out = append(out, views.StateCount{State: string(st), Label: stateLabel(st), Count: n[st]})
-	}
-	return out
 }
 
 func embedQueue(q model.Queue, qc boards.QueueCheck) views.EmbedQueue {
