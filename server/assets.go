@@ -20,6 +20,7 @@ import (
 // Names of the asset files the pages link (see static/README.md).
 const (
 	assetCSS       = "wallboard.css"
+	assetPalette   = "palette.css"
 	assetJS        = "wallboard.js"
 	assetHTMX      = "htmx-2.0.11.min.js"
 	assetHTMXWS    = "htmx-ext-ws-2.0.4.min.js"
@@ -61,7 +62,7 @@ func loadAssets(fsys fs.FS) (assets, error) {
 		h.Write(a.files[n])
 	}
 	a.hash = hex.EncodeToString(h.Sum(nil))[:12]
-	for _, n := range []string{assetCSS, assetJS, assetHTMX, assetHTMXWS, assetIdiomorph} {
+	for _, n := range []string{assetCSS, assetPalette, assetJS, assetHTMX, assetHTMXWS, assetIdiomorph} {
 		if _, ok := a.files[n]; !ok {
 			return a, fmt.Errorf("load static assets: %s missing", n)
 		}
@@ -82,6 +83,7 @@ func (a assets) url(name string) string { return "/static/" + a.hash + "/" + nam
 func (a assets) views() views.Assets {
 	return views.Assets{
 		CSS:       a.url(assetCSS),
+		Palette:   a.url(assetPalette),
 		HTMX:      a.url(assetHTMX),
 		HTMXWS:    a.url(assetHTMXWS),
 		Idiomorph: a.url(assetIdiomorph),

@@ -123,8 +123,8 @@ func TestStaticAssetsCachedByHash(t *testing.T) {
 	ts := startServer(t, Options{})
 	_, page, _ := get(t, ts.http.URL+"/boards/all")
 	urls := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`).FindAllStringSubmatch(page, -1)
-	if len(urls) != 5 {
-		t.Fatalf("page links %d assets, want 5: %v", len(urls), urls)
+	if len(urls) != 6 {
+		t.Fatalf("page links %d assets, want 6: %v", len(urls), urls)
 	}
 	for _, u := range urls {
 		code, body, hdr := get(t, ts.http.URL+u[1])

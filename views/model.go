@@ -15,6 +15,7 @@ import (
 // Assets are the URLs of the static files a page links.
 type Assets struct {
 	CSS       string
+	Palette   string // status colours, shared by every page
 	HTMX      string
 	HTMXWS    string
 	Idiomorph string
