@@ -189,7 +189,16 @@ func (e *Elector) sleep(ctx context.Context, d time.Duration) bool {
 func (e *Elector) acquire(ctx context.Context) (*redislock.Lock, time.Time, error) {
 	var lastErr string
 	for {
-		if wait := e.restartGuard(ctx); wait > 0 {
+		wait, err := e.restartGuard(ctx)
+		switch {
+		case err != nil:
+			// Without Redis's uptime, a lease taken now could be taken
+			// from a restarted Redis under a leader that still works.
+			if msg := err.Error(); msg != lastErr {
+				e.log.Warn("leader: cannot reach Redis for the lease", "err", err)
+				lastErr = msg
+			}
+		case wait > 0:
 			if lastErr != "restart" {
 				e.log.Info("leader: Redis restarted recently, not competing for the lease yet", "for", wait)
 				lastErr = "restart"
@@ -198,18 +207,26 @@ func (e *Elector) acquire(ctx context.Context) (*redislock.Lock, time.Time, erro
 				return nil, time.Time{}, ctx.Err()
 			}
 			continue
-		}
-		sent := time.Now()
-		lock, err := e.obtain(ctx)
-		switch {
-		case err == nil:
-			return lock, sent, nil
-		case ctx.Err() != nil:
-			return nil, time.Time{}, ctx.Err()
-		case !errors.Is(err, redislock.ErrNotObtained):
-			if msg := err.Error(); msg != lastErr {
-				e.log.Warn("leader: cannot reach Redis for the lease", "err", err)
-				lastErr = msg
+		default:
+			sent := time.Now()
+			lock, err := e.obtain(ctx)
+			switch {
+			case err == nil:
+				// Redis may have restarted between the uptime check and
+				// the obtain (go-redis retries while it is away): check
+				// again, and give the lease back if so.
+				if wait, gerr := e.restartGuard(ctx); gerr == nil && wait > 0 {
+					e.release(lock)
+					continue
+				}
+				return lock, sent, nil
+			case ctx.Err() != nil:
+				return nil, time.Time{}, ctx.Err()
+			case !errors.Is(err, redislock.ErrNotObtained):
+				if msg := err.Error(); msg != lastErr {
+					e.log.Warn("leader: cannot reach Redis for the lease", "err", err)
+					lastErr = msg
+				}
 			}
 		}
 		if !e.sleep(ctx, e.opts.RetryInterval) {
@@ -228,24 +245,29 @@ func (e *Elector) obtain(ctx context.Context) (*redislock.Lock, error) {
 
 // restartGuard returns how long Redis must still run before a new leader
 // may start: the rest of a TTL since Redis started, plus a second for the
-// rounding of its uptime. A Redis that does not tell its uptime gives 0.
-func (e *Elector) restartGuard(ctx context.Context) time.Duration {
+// rounding of its uptime. A Redis that refuses INFO or does not tell its
+// uptime gives 0; a Redis that cannot be reached gives an error.
+func (e *Elector) restartGuard(ctx context.Context) (time.Duration, error) {
 	ictx, cancel := context.WithTimeout(ctx, e.opts.RenewInterval)
 	defer cancel()
 	info, err := e.client.Info(ictx, "server").Result()
 	if err != nil {
-		return 0
+		var reply redis.Error
+		if errors.As(err, &reply) {
+			return 0, nil // INFO renamed or denied: no guard
+		}
+		return 0, fmt.Errorf("uptime of Redis: %w", err)
 	}
 	for line := range strings.SplitSeq(info, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "uptime_in_seconds:"); ok {
 			up, err := strconv.Atoi(v)
 			if err != nil {
-				return 0
+				return 0, nil
 			}
-			return max(0, e.opts.TTL+time.Second-time.Duration(up)*time.Second)
+			return max(0, e.opts.TTL+time.Second-time.Duration(up)*time.Second), nil
 		}
 	}
-	return 0
+	return 0, nil
 }
 
 // renewal is the outcome of one renewal attempt.

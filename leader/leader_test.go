@@ -3,8 +3,10 @@ package leader_test
 import (
 	"context"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -278,6 +280,77 @@ func TestRedisRestartKeepsLeader(t *testing.T) {
 	}
 	if m := f.maxSeen.Load(); m > 1 {
 		t.Fatalf("%d workers ran at once", m)
+	}
+}
+
+// TestRedisOutageKeepsLeader: Redis is away for a while, then restarts
+// empty. The follower, which keeps trying while Redis is away, must not take
+// the vanished lease the moment Redis answers again: the leader still works
+// and takes its lease back.
+func TestRedisOutageKeepsLeader(t *testing.T) {
+	t.Parallel()
+	srv := storetest.StartRedis(t)
+	key := "wb:leader:ujet"
+	f := newFleet()
+	opts := fast("ujet", t)
+	opts.TTL = 3 * time.Second
+	opts.RenewInterval = 300 * time.Millisecond
+	a := start(t, leader.New(client(t, srv.URL()), key, opts), f.work("a", 50*time.Millisecond))
+	waitUntil(t, 8*time.Second, "a leads", a.e.Leading)
+	b := start(t, leader.New(client(t, srv.URL()), key, opts), f.work("b", 50*time.Millisecond))
+	time.Sleep(100 * time.Millisecond)
+	for range 3 {
+		srv.Kill()
+		time.Sleep(700 * time.Millisecond)
+		srv.Start()
+		check := client(t, srv.URL())
+		waitUntil(t, 2*time.Second, "a takes its lease back", func() bool { return check.Exists(t.Context(), key).Val() == 1 })
+		if b.e.Leading() || f.started.Load() != 1 {
+			t.Fatalf("after an outage: b leads %v, work started %d times (want a, once)", b.e.Leading(), f.started.Load())
+		}
+	}
+	if m := f.maxSeen.Load(); m > 1 {
+		t.Fatalf("%d workers ran at once", m)
+	}
+}
+
+// blindClient is a Redis client whose INFO fails as if Redis were away
+// while blind is set, though its scripts (the lease) reach Redis: the moment
+// a Redis comes back between two commands.
+type blindClient struct {
+	*redis.Client
+	blind atomic.Bool
+}
+
+func (c *blindClient) Info(ctx context.Context, section ...string) *redis.StringCmd {
+	if c.blind.Load() {
+		cmd := redis.NewStringCmd(ctx)
+		cmd.SetErr(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
+		return cmd
+	}
+	return c.Client.Info(ctx, section...)
+}
+
+// TestUnknownUptimeIsNotCompetedFor: a follower that cannot learn how long
+// Redis has been up must not take the lease, since a Redis that just
+// restarted has lost the lease of a leader that still works.
+func TestUnknownUptimeIsNotCompetedFor(t *testing.T) {
+	t.Parallel()
+	srv := storetest.StartRedis(t)
+	started := time.Now()
+	opts := fast("ujet", t)
+	opts.TTL = 2 * time.Second
+	c := &blindClient{Client: client(t, srv.URL())}
+	c.blind.Store(true)
+	a := start(t, leader.New(c, "wb:leader:ujet", opts), func(ctx context.Context) error { <-ctx.Done(); return nil })
+	time.Sleep(500 * time.Millisecond)
+	if a.e.Leading() {
+		t.Fatalf("took the lease of a Redis up for %v without knowing its uptime", time.Since(started).Round(time.Millisecond))
+	}
+	c.blind.Store(false)
+	waitUntil(t, 8*time.Second, "a leads once the uptime is known", a.e.Leading)
+	if d := time.Since(started); d < opts.TTL {
+		t.Errorf("led %v after Redis started, within a TTL", d)
 	}
 }
 
