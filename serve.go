@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wallboard/wallboard/budget"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/history"
@@ -77,10 +78,16 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("ujet: %w", err)
 		}
-		p := poller.New(client, store, poller.Config{
+		pcfg := poller.Config{
 			SLAMinutes: sources.UJET.SLAMinutes,
 			StatusMap:  st.File().Statuses.Map("ujet", model.DefaultUJETStatuses()),
-		}, log)
+		}
+		if r, ok := store.(*cache.Redis); ok {
+			// The customer's 1 request/s holds across replicas even while
+			// two briefly both lead.
+			pcfg.Budget = budget.NewRedis(r.Client(), r.Prefix()+"budget:ujet:"+sources.UJET.Subdomain, poller.DefaultInterval)
+		}
+		p := poller.New(client, store, pcfg, log)
 		role := newRole("ujet")
 		roles = append(roles, role)
 		g.Go(func() error { return role.Run(ctx, p.Run) })

@@ -28,12 +28,23 @@ const (
 // maxBackoff caps how long a failing endpoint waits before it is tried again.
 const maxBackoff = 30 * time.Second
 
+// budgetRetry is how long a poller goes on its own spacing after the shared
+// budget could not be asked.
+const budgetRetry = 5 * time.Second
+
 // maxPages stops a paginated list that never ends.
 const maxPages = 1000
 
 // Sink receives the poller's states; cache.Store satisfies it.
 type Sink interface {
 	Put(ctx context.Context, st model.SourceState) (model.SourceState, error)
+}
+
+// Budget is a request budget shared with the other processes that poll the
+// same customer; budget.Redis implements it. Take reserves a request now and
+// returns 0, or returns how long until one may be made.
+type Budget interface {
+	Take(ctx context.Context) (time.Duration, error)
 }
 
 // Config configures a Poller. Zero fields take the defaults.
@@ -49,6 +60,10 @@ type Config struct {
 	PerPage   int              // page size of agents, menus and teams, default 100
 	StatusMap *model.StatusMap // default model.NewStatusMap(model.DefaultUJETStatuses(), nil, "")
 	Now       func() time.Time // clock for data timestamps, default time.Now
+	// Budget, when set, is asked before every request as well as the
+	// poller's own Scheduler: it holds the limit across processes. When it
+	// cannot be asked (Redis away), the poller goes on with its own spacing.
+	Budget Budget
 }
 
 func (c Config) withDefaults() Config {
@@ -95,14 +110,16 @@ type Poller struct {
 
 	ref refresh
 
-	liveOK     [2]time.Time // last success of agents/current_status, menus/current_status
-	health     string       // current health message, "" when OK
-	lastPut    model.SourceState
-	havePut    bool
-	putFailing bool
-	carry      *model.SourceState // the state found in the sink at start, shown until this run has its own
-	requests   int                // requests made so far
-	streak     int                // failures in a row, any endpoint
+	liveOK        [2]time.Time // last success of agents/current_status, menus/current_status
+	health        string       // current health message, "" when OK
+	lastPut       model.SourceState
+	havePut       bool
+	putFailing    bool
+	budgetFailing bool               // the shared budget could not be asked last time
+	budgetRetryAt time.Time          // when to ask it again after a failure
+	carry         *model.SourceState // the state found in the sink at start, shown until this run has its own
+	requests      int                // requests made so far
+	streak        int                // failures in a row, any endpoint
 }
 
 // endpointState is the failure record of one endpoint (one SLA channel, one
@@ -176,6 +193,7 @@ func (p *Poller) reset() {
 	p.lastPut, p.havePut, p.putFailing = model.SourceState{}, false, false
 	p.carry = nil
 	p.requests, p.streak = 0, 0
+	p.budgetFailing, p.budgetRetryAt = false, time.Time{}
 }
 
 // stateReader is the part of a store the poller uses, when its sink has it,
@@ -234,6 +252,10 @@ func (p *Poller) Run(ctx context.Context) error {
 		if err := p.sched.Wait(ctx); err != nil {
 			break
 		}
+		if wait := p.takeShared(ctx); wait > 0 {
+			p.sched.Return(time.Now().Add(wait))
+			continue
+		}
 		t, ok, _ := p.pick(time.Now())
 		if !ok { // cannot happen: waiting only makes more tasks ready
 			p.sched.Done()
@@ -247,6 +269,29 @@ func (p *Poller) Run(ctx context.Context) error {
 		p.finish(ctx, t, err)
 	}
 	return nil
+}
+
+// takeShared asks the shared budget for the request the scheduler granted.
+// It returns how long to wait when another process has just used it. While
+// the budget cannot be asked, it is tried again only every budgetRetry.
+func (p *Poller) takeShared(ctx context.Context) time.Duration {
+	if p.cfg.Budget == nil || time.Now().Before(p.budgetRetryAt) {
+		return 0
+	}
+	wait, err := p.cfg.Budget.Take(ctx)
+	if err != nil {
+		p.budgetRetryAt = time.Now().Add(budgetRetry)
+		if !p.budgetFailing {
+			p.budgetFailing = true
+			p.log.Warn("UJET: shared request budget unavailable, spacing requests on our own", "error", err)
+		}
+		return 0
+	}
+	if p.budgetFailing {
+		p.budgetFailing = false
+		p.log.Info("UJET: shared request budget works again")
+	}
+	return wait
 }
 
 func sleep(ctx context.Context, d time.Duration) {

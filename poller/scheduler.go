@@ -89,6 +89,19 @@ func (s *Scheduler) Done() {
 	}
 }
 
+// Return gives back the request Wait granted without making it: the next
+// request may start at t.
+func (s *Scheduler) Return(t time.Time) {
+	s.mu.Lock()
+	s.next = t
+	s.inFlight = false
+	s.mu.Unlock()
+	select {
+	case s.free <- struct{}{}:
+	default:
+	}
+}
+
 // PauseUntil holds every request back until t.
 func (s *Scheduler) PauseUntil(t time.Time) {
 	s.mu.Lock()
