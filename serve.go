@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/leader"
+	"github.com/wallboard/wallboard/metrics"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/poller"
 	"github.com/wallboard/wallboard/server"
@@ -51,6 +53,12 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 
+	reg := metrics.NewRegistry()
+	ujetMetrics, err := metrics.NewUJET(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+
 	store, newRole, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -74,6 +82,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 			Subdomain: sources.UJET.Subdomain,
 			Domain:    sources.UJET.Domain,
 			Token:     sources.UJET.Token,
+			Observer:  ujetMetrics,
 		})
 		if err != nil {
 			return fmt.Errorf("ujet: %w", err)
@@ -121,6 +130,19 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		ConfigError: st.LastError,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
+	if err := registerMetrics(reg, srv, store, roles); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler(reg, log))
+		serveHTTP(ctx, g, mln, mux, log, "metrics")
+		log.Info("serving Prometheus metrics", "url", "http://"+displayAddr(mln.Addr())+"/metrics")
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -140,6 +162,22 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	err = g.Wait()
 	log.Info("wallboard stopped")
 	return err
+}
+
+// registerMetrics registers what the server, the store and the leader roles
+// report.
+func registerMetrics(reg *prometheus.Registry, srv *server.Server, store cache.Store, roles []leader.Role) error {
+	if err := srv.RegisterMetrics(reg); err != nil {
+		return err
+	}
+	if err := metrics.RegisterSources(reg, store, nil); err != nil {
+		return err
+	}
+	mr := make([]metrics.Role, len(roles))
+	for i, r := range roles {
+		mr[i] = r
+	}
+	return metrics.RegisterRoles(reg, mr...)
 }
 
 // serveHTTP serves h on ln until ctx ends, then gives open requests

@@ -16,8 +16,11 @@ import (
 
 // Config is every setting of the wallboard server.
 type Config struct {
-	Addr     string
-	LogLevel slog.Level
+	Addr string
+	// MetricsAddr, when set, is where Prometheus metrics are served
+	// (/metrics), on a listener of their own; empty: not served.
+	MetricsAddr string
+	LogLevel    slog.Level
 	// File is the board configuration file (see LoadFile); empty: board
 	// "all" with the built-in defaults.
 	File string
@@ -100,6 +103,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		fs.IntVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
 	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
+	str(&c.MetricsAddr, setting{"metrics-addr", "WALLBOARD_METRICS_ADDR", "address to serve Prometheus metrics on (/metrics), e.g. :9090; empty: none"}, "")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
 	str(&c.File, setting{"config", "WALLBOARD_CONFIG", "board configuration file (YAML: boards, thresholds, statuses, access; see wallboard.example.yaml); reloaded on change and SIGHUP"}, "")
 
@@ -232,6 +236,7 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("config", c.File),
 		slog.Bool("demo", c.Demo()),
 		slog.String("ujet_base_url", c.UJET.BaseURL),

@@ -30,6 +30,15 @@ type ClientConfig struct {
 	Token string
 	// HTTPClient defaults to a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// Observer, when set, is told of every request (metrics.UJET).
+	Observer RequestObserver
+}
+
+// RequestObserver is told of every request the client makes: its endpoint
+// ("agents/current_status"), its HTTP status (0 when no response came) and
+// how long it took, body included.
+type RequestObserver interface {
+	ObserveRequest(endpoint string, code int, d time.Duration)
 }
 
 // Client makes single requests to the UJET Manager API. It does no rate
@@ -41,6 +50,7 @@ type Client struct {
 	secrets []string // token and Authorization header value, redacted from errors
 	http    *http.Client
 	now     func() time.Time
+	obs     RequestObserver
 }
 
 // maxBody bounds how much of a response is read.
@@ -97,6 +107,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		secrets: []string{cfg.Token, auth, url.QueryEscape(cfg.Token)},
 		http:    hc,
 		now:     time.Now,
+		obs:     cfg.Observer,
 	}, nil
 }
 
@@ -178,15 +189,19 @@ func (c *Client) get(ctx context.Context, endpoint string, q url.Values) ([]byte
 	req.SetBasicAuth(c.user, c.token)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "wallboard")
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.observe(endpoint, 0, start)
 		return nil, "", c.transportError(endpoint, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
+		c.observe(endpoint, 0, start)
 		return nil, "", c.transportError(endpoint, err)
 	}
+	c.observe(endpoint, resp.StatusCode, start)
 	ctype := resp.Header.Get("Content-Type")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, ctype, &StatusError{
@@ -197,6 +212,12 @@ func (c *Client) get(ctx context.Context, endpoint string, q url.Values) ([]byte
 		}
 	}
 	return body, ctype, nil
+}
+
+func (c *Client) observe(endpoint string, code int, start time.Time) {
+	if c.obs != nil {
+		c.obs.ObserveRequest(endpoint, code, time.Since(start))
+	}
 }
 
 // transportError wraps a failed round trip: timeouts match ErrTimeout; the

@@ -39,7 +39,7 @@ func BenchmarkRenderWall(b *testing.B) {
 // own goroutine as websocket writers do.
 func BenchmarkBroadcastHub(b *testing.B) {
 	const clients = 1000
-	h := newHub()
+	h := newHub(newServerMetrics().skipped)
 	k := viewKey{"all", viewWall}
 	var wg sync.WaitGroup
 	done := make(chan struct{})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/cache"
@@ -68,6 +69,7 @@ type hub struct {
 	stop     chan struct{} // closed when Run ends: clients close and leave
 	newView  chan struct{} // a (board, view) got its first client: Run learns its next threshold crossing
 	clients  sync.WaitGroup
+	skipped  *prometheus.CounterVec // updates replaced before a client took them, by view
 }
 
 type viewClients struct {
@@ -82,24 +84,50 @@ type client struct {
 	queue chan []byte // capacity 1: latest wins
 }
 
-// offer queues msg, replacing any message the client has not taken yet. Only
-// the hub calls it, under hub.mu, so there is one producer at a time.
-func (c *client) offer(msg []byte) {
+// offer queues msg, replacing any message the client has not taken yet, and
+// reports whether it replaced one. Only the hub calls it, under hub.mu, so
+// there is one producer at a time.
+func (c *client) offer(msg []byte) (replaced bool) {
 	for {
 		select {
 		case c.queue <- msg:
-			return
+			return replaced
 		default:
 		}
 		select {
 		case <-c.queue:
+			replaced = true
 		default:
 		}
 	}
 }
 
-func newHub() *hub {
-	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{}), newView: make(chan struct{}, 1)}
+func newHub(skipped *prometheus.CounterVec) *hub {
+	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{}), newView: make(chan struct{}, 1), skipped: skipped}
+}
+
+// offerAll offers msg to every client of vc (a pair of view); call under h.mu.
+func (h *hub) offerAll(view string, vc *viewClients, msg []byte) {
+	n := 0
+	for c := range vc.clients {
+		if c.offer(msg) {
+			n++
+		}
+	}
+	if n > 0 {
+		h.skipped.WithLabelValues(view).Add(float64(n))
+	}
+}
+
+// clientsByView counts the clients of each view, all boards together.
+func (h *hub) clientsByView() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for k, vc := range h.views {
+		out[k.view] += len(vc.clients)
+	}
+	return out
 }
 
 // observe records the result of a Snapshot and returns the states to show:
@@ -137,9 +165,7 @@ func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config
 	}
 	vc.fragment, vc.config, vc.gone = fragment, config, false
 	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
-	for c := range vc.clients {
-		c.offer(msg)
-	}
+	h.offerAll(k.view, vc, msg)
 }
 
 // publishIfEmpty sets the first fragment of k unless Run got there first,
@@ -153,9 +179,7 @@ func (h *hub) publishIfEmpty(k viewKey, fragment []byte, now time.Time, version,
 	}
 	vc.fragment, vc.config = fragment, config
 	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
-	for c := range vc.clients {
-		c.offer(msg)
-	}
+	h.offerAll(k.view, vc, msg)
 }
 
 // gone tells the clients of a removed board to reload, once.
@@ -168,9 +192,7 @@ func (h *hub) gone(board string, now time.Time, version string) {
 			continue
 		}
 		vc.gone, vc.fragment = true, nil
-		for c := range vc.clients {
-			c.offer(msg)
-		}
+		h.offerAll(k.view, vc, msg)
 	}
 }
 
@@ -377,7 +399,9 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 			if render == nil {
 				continue
 			}
+			start := time.Now()
 			frag, err := render(ctx, *b, mb, now, storeDown)
+			s.metrics.observeRender(name, start)
 			if err != nil {
 				s.log.Error("render view", "board", id, "view", name, "err", err)
 				continue
@@ -462,6 +486,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 
 	// Pings keep idle connections open through proxies and find dead peers
 	// when the board does not change.
+	sent := s.metrics.sent.WithLabelValues(view)
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
 	for {
@@ -474,6 +499,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 			cancel()
 			if err != nil {
 				s.log.Info("websocket client dropped: no pong", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
+				s.metrics.dropped.WithLabelValues(view).Inc()
 				return nil
 			}
 		case <-s.hub.stop:
@@ -486,9 +512,11 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 			if err != nil {
 				if !errors.Is(err, context.Canceled) {
 					s.log.Info("websocket client dropped", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
+					s.metrics.dropped.WithLabelValues(view).Inc()
 				}
 				return nil
 			}
+			sent.Inc()
 		}
 	}
 }

@@ -117,6 +117,7 @@ type Server struct {
 	views      map[string]viewRenderer
 	assets     assets
 	hub        *hub
+	metrics    *serverMetrics
 }
 
 // New returns a server for o.
@@ -142,12 +143,14 @@ func New(o Options) *Server {
 	if o.HistorySpan <= 0 {
 		o.HistorySpan = 24 * time.Hour
 	}
+	m := newServerMetrics()
 	s := &Server{
-		o:      o,
-		log:    o.Logger,
-		views:  map[string]viewRenderer{},
-		assets: mustAssets(),
-		hub:    newHub(),
+		o:       o,
+		log:     o.Logger,
+		views:   map[string]viewRenderer{},
+		assets:  mustAssets(),
+		hub:     newHub(m.skipped),
+		metrics: m,
 	}
 	if o.Boards == nil {
 		s.defaultSet = boards.New(nil)

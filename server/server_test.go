@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/wallboard/wallboard/model"
 )
@@ -467,6 +469,10 @@ func TestWebsocketFullRenderThenUpdates(t *testing.T) {
 func TestSlowClientDoesNotHoldUpOthers(t *testing.T) {
 	now := time.Now()
 	ts := startServer(t, Options{WriteTimeout: 500 * time.Millisecond})
+	reg := prometheus.NewRegistry()
+	if err := ts.Server.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
 	st := fixture(now, 400, 50) // ~200 KB per message
 	big := strings.Repeat("x", 400)
 	for i := range st.Agents {
@@ -488,6 +494,43 @@ func TestSlowClientDoesNotHoldUpOthers(t *testing.T) {
 	// The slow client is dropped after the write timeout; the fast one stays.
 	waitClients(t, ts.Server, 1)
 	slow.CloseNow()
+
+	// The operator sees it: updates skipped, one screen dropped, one left.
+	if n := testutil.ToFloat64(ts.Server.metrics.skipped.WithLabelValues(viewWall)); n < 1 {
+		t.Errorf("skipped updates counted %v, want some", n)
+	}
+	if n := testutil.ToFloat64(ts.Server.metrics.dropped.WithLabelValues(viewWall)); n != 1 {
+		t.Errorf("dropped clients counted %v, want 1", n)
+	}
+	if n := testutil.ToFloat64(ts.Server.metrics.sent.WithLabelValues(viewWall)); n < 60 {
+		t.Errorf("messages sent counted %v, want at least the fast client's 60", n)
+	}
+	if n := gaugeOf(t, reg, "wallboard_websocket_clients", "view", viewWall); n != 1 {
+		t.Errorf("wallboard_websocket_clients{view=wall} = %v, want 1", n)
+	}
+}
+
+// gaugeOf gathers reg and returns the gauge name whose label has value.
+func gaugeOf(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%s=%q}", name, label, value)
+	return 0
 }
 
 // waitClients waits up to 5 s for board all to have n websocket clients.
