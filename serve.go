@@ -25,10 +25,8 @@ import (
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/leader"
 	"github.com/wallboard/wallboard/metrics"
-	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/poller"
 	"github.com/wallboard/wallboard/server"
-	"github.com/wallboard/wallboard/signalr"
 )
 
 // shutdownGrace is how long open requests get to finish on shutdown.
@@ -89,7 +87,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		pcfg := poller.Config{
 			SLAMinutes: sources.UJET.SLAMinutes,
-			StatusMap:  st.File().Statuses.Map("ujet", model.DefaultUJETStatuses()),
+			StatusMap:  st.ujetStatuses,
 		}
 		if r, ok := store.(*cache.Redis); ok {
 			// The customer's 1 request/s holds across replicas even while
@@ -102,7 +100,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		g.Go(func() error { return role.Run(ctx, p.Run) })
 	}
 	if sources.Connect.Configured() {
-		sub, err := newConnectSubscriber(sources.Connect, st.File().Statuses.Map("connect", signalr.DefaultStatuses()), store, log)
+		sub, err := newConnectSubscriber(sources.Connect, st.connectStatuses, store, log)
 		if err != nil {
 			return fmt.Errorf("clarity connect: %w", err)
 		}

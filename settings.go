@@ -10,6 +10,8 @@ import (
 	"github.com/wallboard/wallboard/access"
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/signalr"
 )
 
 // settings are what the board configuration file decides, swapped whole on
@@ -19,6 +21,11 @@ type settings struct {
 	boards atomic.Pointer[boards.Set]
 	guard  *access.Guard
 	watch  *config.Watcher
+
+	// The status mappings the UJET poller and the Connect subscriber hold;
+	// a reload replaces their contents.
+	ujetStatuses    *model.StatusMap
+	connectStatuses *model.StatusMap
 }
 
 // loadSettings reads the board configuration file (none: board "all", open
@@ -47,6 +54,14 @@ func loadSettings(cfg config.Config, log *slog.Logger) (*settings, error) {
 func (s *settings) set(f *config.File) {
 	s.file.Store(f)
 	s.boards.Store(boards.New(f))
+	ujet := f.Statuses.Map(config.VendorUJET, model.DefaultUJETStatuses())
+	connect := f.Statuses.Map(config.VendorConnect, signalr.DefaultStatuses())
+	if s.ujetStatuses == nil {
+		s.ujetStatuses, s.connectStatuses = ujet, connect
+		return
+	}
+	s.ujetStatuses.Replace(ujet)
+	s.connectStatuses.Replace(connect)
 }
 
 // Boards is the current board set.

@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/simulator"
+	"github.com/wallboard/wallboard/simulator/ujet"
 )
 
 // A configuration file with a typo stops start-up and says where.
@@ -131,4 +135,60 @@ func TestConfigReloadKeepsRunningBoardsOnATypo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// A supervisor maps a custom status differently in the config file: the
+// running wallboard applies it within seconds, without a restart.
+func TestStatusMappingReloadAppliesWithoutRestart(t *testing.T) {
+	center := simulator.New(simulator.Options{Seed: 5, Agents: 12})
+	h := ujet.NewHandler(center, ujet.Options{Subdomain: "acme", Token: "reload-secret-token"})
+	vendor := httptest.NewServer(h)
+	defer vendor.Close()
+	var id int
+	for _, a := range center.Truth().Agents {
+		if a.LoggedIn {
+			id = a.ID
+			break
+		}
+	}
+	if id == 0 {
+		t.Fatal("no agent logged in")
+	}
+	if err := center.SetAgentStatus(id, "Coaching"); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "wallboard.yaml")
+	write := func(s string) {
+		t.Helper()
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("statuses:\n  ujet:\n    Coaching: away\n")
+	base, _ := startWallboard(t, []string{"--config", file}, map[string]string{
+		"WALLBOARD_UJET_BASE_URL":  vendor.URL + "/manager/api/v1",
+		"WALLBOARD_UJET_SUBDOMAIN": "acme",
+		"WALLBOARD_UJET_TOKEN":     "reload-secret-token",
+	})
+	stateOf := func(b model.Board) model.State {
+		for _, a := range b.Agents {
+			if a.ID == strconv.Itoa(id) {
+				return a.State
+			}
+		}
+		return ""
+	}
+	waitBoard(t, base, 15*time.Second, "the coached agent away", func(b model.Board) bool { return stateOf(b) == model.StateAway })
+
+	// Coaching counts as busy on this floor.
+	write("statuses:\n  ujet:\n    Coaching: busy\n")
+	d := time.Now()
+	waitBoard(t, base, 10*time.Second, "the coached agent busy after the reload", func(b model.Board) bool { return stateOf(b) == model.StateBusy })
+	t.Logf("new mapping shown %v after the file changed", time.Since(d).Round(time.Millisecond))
 }

@@ -1,11 +1,21 @@
 package model
 
-import "strings"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // StatusMap maps a vendor's status names to normalized states. Vendors let
 // customers define their own statuses, so the mapping is data: defaults for
 // the statuses every installation has, overridden from configuration.
+//
+// A configuration reload swaps a new mapping into the running one (Replace)
+// while pollers read it; it is safe for concurrent use.
 type StatusMap struct {
+	table atomic.Pointer[statusTable]
+}
+
+type statusTable struct {
 	byName   map[string]State // keyed by folded status name
 	fallback State
 }
@@ -41,14 +51,22 @@ func NewStatusMap(defaults, overrides map[string]State, fallback State) *StatusM
 	if fallback == "" {
 		fallback = StateAway
 	}
-	m := &StatusMap{byName: make(map[string]State, len(defaults)+len(overrides)), fallback: fallback}
+	t := &statusTable{byName: make(map[string]State, len(defaults)+len(overrides)), fallback: fallback}
 	for k, v := range defaults {
-		m.byName[foldStatus(k)] = v
+		t.byName[foldStatus(k)] = v
 	}
 	for k, v := range overrides {
-		m.byName[foldStatus(k)] = v
+		t.byName[foldStatus(k)] = v
 	}
+	m := &StatusMap{}
+	m.table.Store(t)
 	return m
+}
+
+// Replace makes m map as from does, from now on: its users see the new
+// mapping at their next normalization.
+func (m *StatusMap) Replace(from *StatusMap) {
+	m.table.Store(from.table.Load())
 }
 
 // State returns the state of a status name. An empty name is StateUnknown.
@@ -56,10 +74,11 @@ func (m *StatusMap) State(status string) State {
 	if strings.TrimSpace(status) == "" {
 		return StateUnknown
 	}
-	if s, ok := m.byName[foldStatus(status)]; ok {
+	t := m.table.Load()
+	if s, ok := t.byName[foldStatus(status)]; ok {
 		return s
 	}
-	return m.fallback
+	return t.fallback
 }
 
 func foldStatus(s string) string {
