@@ -116,6 +116,7 @@ type ujetFilter struct {
 	prefixes [][]string // folded path segments
 	langs    []string
 	channels []string
+	groups   map[string]bool // queue group ids and folded names; nil: see groupShown
 }
 
 type connectResolved struct {
@@ -142,6 +143,12 @@ func compile(def config.Board, origins []string) *Board {
 	}
 	for _, p := range u.PathPrefixes {
 		b.ujet.prefixes = append(b.ujet.prefixes, segments(p))
+	}
+	if len(u.QueueGroups) > 0 {
+		b.ujet.groups = map[string]bool{}
+		for _, g := range u.QueueGroups {
+			b.ujet.groups[strings.ToLower(strings.TrimSpace(g))] = true
+		}
 	}
 	b.connectIDs = set(def.Queues.Connect.QueueIDs)
 	b.agentSources = set(def.Agents.Sources)
@@ -244,8 +251,34 @@ func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 	for k, p := range queueSel {
 		mb.Queues[k] = *queue(p)
 	}
+	mb.QueueGroups = []model.QueueGroup{}
+	for i := range states {
+		s := &states[i]
+		if !b.sourceShown(s.Source) {
+			continue
+		}
+		for _, g := range s.QueueGroups {
+			if b.groupShown(&g) {
+				mb.QueueGroups = append(mb.QueueGroups, g)
+			}
+		}
+	}
+	slices.SortStableFunc(mb.QueueGroups, model.CompareQueueGroups)
 	slices.SortStableFunc(mb.Sources, func(x, y model.Health) int { return strings.Compare(x.Source, y.Source) })
 	return mb
+}
+
+// groupShown reports whether the board shows queue group g: the groups it
+// names (by id or name), narrowed by its channels; without names, every
+// group when it shows every queue and none otherwise.
+func (b *Board) groupShown(g *model.QueueGroup) bool {
+	if b.ujet.channels != nil && !containsFold(b.ujet.channels, g.Channel) {
+		return false
+	}
+	if b.ujet.groups == nil {
+		return !b.queuesSet
+	}
+	return b.ujet.groups[g.ID] || b.ujet.groups[strings.ToLower(strings.TrimSpace(g.Name))]
 }
 
 // cmpStrings compares (a1, a2, a3) with (b1, b2, b3), given as a1, b1, a2, b2, a3, b3.

@@ -614,3 +614,44 @@ func TestNextChangeIsTheNextWaitCrossing(t *testing.T) {
 		t.Fatalf("nobody waits: NextChange %v", ev.NextChange)
 	}
 }
+
+// Queue groups: every group on a board that shows every queue; the named
+// ones (id or name, any case), narrowed by channel, where named; none on a
+// board with a queue filter that names none.
+func TestQueueGroupsShown(t *testing.T) {
+	s := load(t, `boards:
+  - id: shipping
+    queues:
+      ujet:
+        path_prefixes: [Support]
+        queue_groups: [" shipping ", "29"]
+        channels: [call]
+  - id: support
+    queues:
+      ujet:
+        path_prefixes: [Support]
+`)
+	states := fixture()
+	states[0].QueueGroups = []model.QueueGroup{
+		{Source: "ujet", ID: "20", Name: "Shipping", Channel: "call", SLAPercent: pct(91)},
+		{Source: "ujet", ID: "20", Name: "Shipping", Channel: "chat"},
+		{Source: "ujet", ID: "24", Name: "Customer Support", Channel: "call", SLAPercent: pct(99.2)},
+		{Source: "ujet", ID: "29", Name: "Escalations", Channel: "call", SLAPercent: pct(98.3)},
+	}
+	groups := func(mb model.Board) []string {
+		var out []string
+		for _, g := range mb.QueueGroups {
+			out = append(out, g.Name+"/"+g.Channel)
+		}
+		return out
+	}
+	same(t, "all: every group, by name", groups(get(t, s, "all").Apply(states, t0)),
+		"Customer Support/call", "Escalations/call", "Shipping/call", "Shipping/chat")
+	same(t, "named groups, call only", groups(get(t, s, "shipping").Apply(states, t0)), "Escalations/call", "Shipping/call")
+	if g := get(t, s, "support").Apply(states, t0).QueueGroups; len(g) != 0 {
+		t.Errorf("a queue filter without queue_groups shows %v, want none", g)
+	}
+	if mb := get(t, s, "all").Apply(states, t0); mb.QueueGroups[3].SLAPercent != nil {
+		t.Errorf("Shipping chat SLA %v, want nil (null)", *mb.QueueGroups[3].SLAPercent)
+	}
+}

@@ -108,6 +108,12 @@ func (e Evaluation) Queue(q model.Queue) QueueCheck {
 	return QueueCheck{Check: Check{Level: LevelNone}, SLA: Check{Level: LevelNone}, LongestWait: Check{Level: LevelNone}, Waiting: Check{Level: LevelNone}}
 }
 
+// Group returns the check of queue group g's SLA against the board's
+// thresholds.
+func (b *Board) Group(g model.QueueGroup) Check {
+	return slaCheck(g.Name+" "+g.Channel+" SLA", g.SLAPercent, b.Thresholds)
+}
+
 // Evaluate compares mb (from Apply) with the board's thresholds, at
 // mb.GeneratedAt: per queue with the queue's thresholds (overrides applied),
 // per tile with the board's. Tile figures are those of model.Board.Totals.

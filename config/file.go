@@ -70,6 +70,10 @@ type UJETQueues struct {
 	PathPrefixes []string // menu path prefixes by whole segments: "Support" matches "Support/Billing"
 	Langs        []string // "en", "es", …
 	Channels     []string // "call", "chat", …
+	// QueueGroups names the queue groups (ids or names, any case) whose SLA
+	// the board shows; Channels narrows them too. Empty: every group when
+	// the board shows every queue, none otherwise. Not a queue criterion.
+	QueueGroups []string
 }
 
 // Set reports whether any criterion is given.

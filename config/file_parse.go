@@ -603,6 +603,7 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 							"path_prefixes": func(n *yaml.Node, f string) { u.PathPrefixes = p.list(n, f) },
 							"langs":         func(n *yaml.Node, f string) { u.Langs = p.list(n, f) },
 							"channels":      func(n *yaml.Node, f string) { u.Channels = p.list(n, f) },
+							"queue_groups":  func(n *yaml.Node, f string) { u.QueueGroups = p.list(n, f) },
 						})
 					},
 					"connect": func(n *yaml.Node, f string) {

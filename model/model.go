@@ -73,6 +73,24 @@ type Queue struct {
 	Abandoned          *int       `json:"abandoned,omitempty"`
 }
 
+// QueueGroup is a vendor's own grouping of queues with its service level
+// over the SLA window, per channel (UJET's queue groups: menus/
+// sla_by_queue_groups). The vendor does not say which queues a group holds.
+type QueueGroup struct {
+	Source     string   `json:"source"`
+	ID         string   `json:"id"` // unique within Source and Channel
+	Name       string   `json:"name"`
+	Channel    string   `json:"channel"`     // call, chat
+	SLAPercent *float64 `json:"sla_percent"` // nil when the vendor says null: never 0 for unknown
+}
+
+// CompareQueueGroups orders queue groups as boards list them: by name and
+// channel, then source and id.
+func CompareQueueGroups(x, y QueueGroup) int {
+	return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.Channel, y.Channel),
+		strings.Compare(x.Source, y.Source), strings.Compare(x.ID, y.ID))
+}
+
 // Health is how fresh a source's data is. A source that fails keeps its last
 // good data with OK false and the error; views mark it stale.
 type Health struct {
@@ -90,6 +108,9 @@ type SourceState struct {
 	Version uint64  `json:"version"` // assigned by the store, increasing per source
 	Agents  []Agent `json:"agents"`
 	Queues  []Queue `json:"queues"`
+	// QueueGroups are the vendor's queue groups with their SLA, when it
+	// has them.
+	QueueGroups []QueueGroup `json:"queue_groups,omitempty"`
 	// Membership, when the vendor has one (Clarity Connect's MBU structure),
 	// says which agents and queues belong to which team, group and business
 	// unit, so that boards can pick them by those ids on every replica.
@@ -109,25 +130,28 @@ type Membership struct {
 // Board is the snapshot one board shows: the agents and queues of its sources
 // and the health of each of them.
 type Board struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	GeneratedAt time.Time `json:"generated_at"`
-	Agents      []Agent   `json:"agents"`
-	Queues      []Queue   `json:"queues"`
-	Sources     []Health  `json:"sources"`
+	ID          string       `json:"id"`
+	Title       string       `json:"title"`
+	GeneratedAt time.Time    `json:"generated_at"`
+	Agents      []Agent      `json:"agents"`
+	Queues      []Queue      `json:"queues"`
+	QueueGroups []QueueGroup `json:"queue_groups"`
+	Sources     []Health     `json:"sources"`
 }
 
 // Merge builds a board from source states, agents and queues sorted so that
 // the same data always renders the same way.
 func Merge(id, title string, now time.Time, states []SourceState) Board {
-	b := Board{ID: id, Title: title, GeneratedAt: now, Agents: []Agent{}, Queues: []Queue{}, Sources: []Health{}}
+	b := Board{ID: id, Title: title, GeneratedAt: now, Agents: []Agent{}, Queues: []Queue{}, QueueGroups: []QueueGroup{}, Sources: []Health{}}
 	for _, s := range states {
 		b.Agents = append(b.Agents, s.Agents...)
 		b.Queues = append(b.Queues, s.Queues...)
+		b.QueueGroups = append(b.QueueGroups, s.QueueGroups...)
 		b.Sources = append(b.Sources, s.Health)
 	}
 	slices.SortStableFunc(b.Agents, CompareAgents)
 	slices.SortStableFunc(b.Queues, CompareQueues)
+	slices.SortStableFunc(b.QueueGroups, CompareQueueGroups)
 	sort.SliceStable(b.Sources, func(i, j int) bool { return b.Sources[i].Source < b.Sources[j].Source })
 	return b
 }

@@ -32,7 +32,8 @@ type board struct {
 	liveMenus    []MenuStatus
 	liveMenusAt  time.Time
 	haveMenus    bool
-	sla          map[string][]MenuSLA // by channel
+	sla          map[string][]MenuSLA       // by channel
+	groups       map[string][]QueueGroupSLA // by channel; absent until read
 
 	// Learned from live and SLA data: menu path ids.
 	pathIDByMenu map[ID]ID
@@ -51,6 +52,7 @@ type board struct {
 	agentsLoaded bool
 	carryAgents  map[string]model.Agent
 	carrySLA     map[string]*float64 // by queue id
+	carryGroups  []model.QueueGroup  // until this run has read the groups
 }
 
 // leafQueue is one leaf menu × language × channel that has assignments.
@@ -71,6 +73,7 @@ func newBoard(source string, sm *model.StatusMap) *board {
 		teams:        map[ID]string{},
 		menus:        map[ID]Menu{},
 		sla:          map[string][]MenuSLA{},
+		groups:       map[string][]QueueGroupSLA{},
 		pathIDByMenu: map[ID]ID{},
 		pathIDByName: map[string]ID{},
 		seenQueues:   map[string]model.Queue{},
@@ -93,6 +96,39 @@ func (b *board) carryOver(st model.SourceState) {
 		b.seenQueues[q.ID] = model.Queue{ID: q.ID, Name: q.Name, Lang: q.Lang, Channel: q.Channel}
 		b.carrySLA[q.ID] = q.SLAPercent
 	}
+	b.carryGroups = st.QueueGroups
+}
+
+// setGroups takes menus/sla_by_queue_groups of one channel; nil for a
+// tenant without queue groups.
+func (b *board) setGroups(channel string, list []QueueGroupSLA) {
+	b.groups[channel] = list
+	b.carryGroups = nil
+}
+
+// groupsModel builds the queue groups of both channels, or those a previous
+// leader showed until this run has read them. Nil when there are none.
+func (b *board) groupsModel() []model.QueueGroup {
+	if len(b.groups) == 0 {
+		return b.carryGroups
+	}
+	var out []model.QueueGroup
+	for _, ch := range []string{"call", "chat"} {
+		seen := map[ID]bool{}
+		for _, g := range b.groups[ch] {
+			if g.QueueGroupID == "" || seen[g.QueueGroupID] {
+				continue
+			}
+			seen[g.QueueGroupID] = true
+			name := strings.TrimSpace(string(g.QueueGroupName))
+			if name == "" {
+				name = "Queue group " + string(g.QueueGroupID)
+			}
+			out = append(out, model.QueueGroup{Source: b.source, ID: string(g.QueueGroupID), Name: name, Channel: ch, SLAPercent: g.SLA.Ptr()})
+		}
+	}
+	slices.SortStableFunc(out, model.CompareQueueGroups)
+	return out
 }
 
 // stableTolerance is how far a recomputed "now − seconds" time may move

@@ -20,6 +20,7 @@ const (
 	DefaultSource         = "ujet"
 	DefaultSLAMinutes     = 15
 	DefaultSLAEvery       = 15 * time.Second
+	DefaultGroupSLAEvery  = time.Minute
 	DefaultReferenceEvery = 5 * time.Minute
 	DefaultInterval       = 1100 * time.Millisecond
 	DefaultPerPage        = 100
@@ -49,9 +50,12 @@ type Budget interface {
 
 // Config configures a Poller. Zero fields take the defaults.
 type Config struct {
-	Source         string        // the source's name in the model, default "ujet"
-	SLAMinutes     int           // menus/sla window, default 15
-	SLAEvery       time.Duration // how often menus/sla (call and chat) is read, default 15 s
+	Source     string        // the source's name in the model, default "ujet"
+	SLAMinutes int           // menus/sla window, default 15
+	SLAEvery   time.Duration // how often menus/sla (call and chat) is read, default 15 s
+	// GroupSLAEvery is how often menus/sla_by_queue_groups (call and chat)
+	// is read, default 1 min: groups change slowly and live data matters more.
+	GroupSLAEvery  time.Duration
 	ReferenceEvery time.Duration // how often reference data is re-read, default 5 min
 	// Interval is the minimum spacing between any two requests, default
 	// 1.1 s: UJET allows 1 request per second, with margin for jitter. Lower
@@ -75,6 +79,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SLAEvery <= 0 {
 		c.SLAEvery = DefaultSLAEvery
+	}
+	if c.GroupSLAEvery <= 0 {
+		c.GroupSLAEvery = DefaultGroupSLAEvery
 	}
 	if c.ReferenceEvery <= 0 {
 		c.ReferenceEvery = DefaultReferenceEvery
@@ -107,6 +114,8 @@ type Poller struct {
 	nextLive  int  // which live endpoint goes next: 0 agents, 1 menus
 	lastLive  bool // the previous request was a live one
 	slaDue    map[string]time.Time
+	groupsDue map[string]time.Time // by channel
+	noGroups  bool                 // the tenant answered 404: it has no queue groups
 
 	ref refresh
 
@@ -152,6 +161,7 @@ var refSteps = [...]string{"user_statuses", "agents", "menus", "teams"}
 const (
 	epAgentsStatus = "agents/current_status"
 	epMenusStatus  = "menus/current_status"
+	epGroupSLA     = "menus/sla_by_queue_groups"
 )
 
 // task is one request the poller may make next.
@@ -160,6 +170,7 @@ type task struct {
 	channel  string // menus/sla
 	page     int    // paginated reference lists
 	live     bool
+	groups   bool // menus/sla_by_queue_groups, not menus/sla
 }
 
 // New returns a poller that reads through client and writes to sink. log may
@@ -187,6 +198,8 @@ func (p *Poller) reset() {
 	p.endpoints = map[string]*endpointState{}
 	p.nextLive, p.lastLive = 0, false
 	p.slaDue = map[string]time.Time{}
+	p.groupsDue = map[string]time.Time{}
+	p.noGroups = false
 	p.ref = refresh{triggered: map[string]bool{}}
 	p.liveOK = [2]time.Time{}
 	p.health = "UJET: connecting"
@@ -318,8 +331,9 @@ func (p *Poller) ready(name string, now time.Time) bool { return !now.Before(p.e
 // pick chooses the next request. Live requests (agents/current_status and
 // menus/current_status, alternating) take every other slot; the slot in
 // between goes to at most one other request — reference data first when it
-// is urgent (at start, unknown ids), then a due SLA, then periodic reference
-// data — or to a live request when nothing else is due. When nothing is
+// is urgent (at start, unknown ids), then due queue-group SLA, then a due
+// menus/sla, then periodic reference data — or to a live request when
+// nothing else is due. When nothing is
 // ready (every endpoint backing off) it returns false and when to look again.
 func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	if !p.ref.active && !now.Before(p.ref.nextPeriod) && p.ref.initialDone {
@@ -360,6 +374,16 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 	}
 	if refOK && p.ref.urgent {
 		return ref, true
+	}
+	// Queue groups, read once a minute, go before menus/sla so that a
+	// short SLA interval cannot starve them.
+	if !p.noGroups {
+		for _, ch := range []string{"call", "chat"} {
+			name := epGroupSLA + " " + ch
+			if !now.Before(p.groupsDue[ch]) && p.ready(name, now) {
+				return task{endpoint: name, channel: ch, groups: true}, true
+			}
+		}
 	}
 	for _, ch := range []string{"call", "chat"} {
 		name := "menus/sla " + ch
@@ -429,7 +453,11 @@ func (p *Poller) do(ctx context.Context, t task) error {
 			b.keepTeams(p.ref.seen)
 			p.nextRefStep()
 		}
-	default: // menus/sla call|chat
+	default:
+		if t.groups {
+			return p.doGroups(ctx, t.channel)
+		}
+		// menus/sla call|chat
 		list, err := c.MenusSLA(ctx, t.channel, p.cfg.SLAMinutes)
 		if err != nil {
 			return err
@@ -437,6 +465,25 @@ func (p *Poller) do(ctx context.Context, t task) error {
 		b.setSLA(t.channel, list)
 		p.slaDue[t.channel] = time.Now().Add(p.cfg.SLAEvery)
 	}
+	return nil
+}
+
+// doGroups reads menus/sla_by_queue_groups for channel. A tenant that
+// answers 404 has no queue groups: it is not asked again this run.
+func (p *Poller) doGroups(ctx context.Context, channel string) error {
+	list, err := p.client.SLAByQueueGroups(ctx, channel, p.cfg.SLAMinutes)
+	var se *StatusError
+	if errors.As(err, &se) && se.Code == 404 {
+		p.noGroups = true
+		p.board.setGroups(channel, nil)
+		p.log.Info("UJET: no queue groups on this tenant (menus/sla_by_queue_groups answered 404); not asking again")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.board.setGroups(channel, list)
+	p.groupsDue[channel] = time.Now().Add(p.cfg.GroupSLAEvery)
 	return nil
 }
 
@@ -654,6 +701,7 @@ func (p *Poller) state() model.SourceState {
 	case p.carry != nil:
 		st.Queues = p.carry.Queues
 	}
+	st.QueueGroups = p.board.groupsModel()
 	return st
 }
 

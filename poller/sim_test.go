@@ -119,9 +119,9 @@ func TestSimulatorBoardMatchesTruth(t *testing.T) {
 				return false
 			}
 		}
-		return len(st.Queues) >= len(tr.Queues)
+		return len(st.Queues) >= len(tr.Queues) && len(st.QueueGroups) == 2*len(tr.QueueGroups)
 	}
-	st := rec.waitFor(t, 10*time.Second, "every agent and every queue", bothSLA)
+	st := rec.waitFor(t, 10*time.Second, "every agent, every queue and every queue group", bothSLA)
 	tr = sim.center.Truth()
 	now := time.Now()
 
@@ -206,6 +206,28 @@ func TestSimulatorBoardMatchesTruth(t *testing.T) {
 	}
 	t.Logf("%d queue SLAs null", nilSLA)
 
+	// Queue groups, per channel, with their SLA; null stays null.
+	for _, ch := range []string{"call", "chat"} {
+		for _, g := range tr.SLAByGroup(ch, cfg.withDefaults().SLAMinutes, now) {
+			var got *model.QueueGroup
+			for i := range st.QueueGroups {
+				if q := &st.QueueGroups[i]; q.ID == fmt.Sprint(g.GroupID) && q.Channel == ch {
+					got = q
+				}
+			}
+			switch {
+			case got == nil:
+				t.Errorf("queue group %d (%s) %s missing", g.GroupID, g.Name, ch)
+			case got.Name != g.Name:
+				t.Errorf("queue group %d name %q, want %q", g.GroupID, got.Name, g.Name)
+			case g.Percent == nil && got.SLAPercent != nil:
+				t.Errorf("queue group %s %s SLA %v, want nil (null)", g.Name, ch, *got.SLAPercent)
+			case g.Percent != nil && (got.SLAPercent == nil || math.Abs(*got.SLAPercent-math.Round(*g.Percent*10)/10) > 0.051):
+				t.Errorf("queue group %s %s SLA %s, want %.1f", g.Name, ch, ptrStr(got.SLAPercent), *g.Percent)
+			}
+		}
+	}
+
 	// The board follows changes.
 	agent := tr.Agents[0]
 	if err := sim.center.SetAgentStatus(agent.ID, "Team Meeting"); err != nil {
@@ -243,7 +265,7 @@ func TestSimulatorFaults(t *testing.T) {
 	rec := sim.run(t, fastConfig(), 700*time.Millisecond, logs)
 	tr := sim.center.Truth()
 	good := rec.waitFor(t, 10*time.Second, "first load", func(st model.SourceState) bool {
-		if !everyAgentNamed(tr)(st) || len(st.Queues) != len(tr.Queues) {
+		if !everyAgentNamed(tr)(st) || len(st.Queues) != len(tr.Queues) || len(st.QueueGroups) != 2*len(tr.QueueGroups) {
 			return false
 		}
 		for _, q := range st.Queues {
@@ -256,6 +278,11 @@ func TestSimulatorFaults(t *testing.T) {
 	for _, q := range good.Queues {
 		if q.SLAPercent != nil || q.Waiting != 0 {
 			t.Errorf("queue %s before any contact: SLA %s, waiting %d; want nil (null) and 0", q.ID, ptrStr(q.SLAPercent), q.Waiting)
+		}
+	}
+	for _, g := range good.QueueGroups {
+		if g.SLAPercent != nil {
+			t.Errorf("queue group %s %s before any contact: SLA %s, want nil (null)", g.Name, g.Channel, ptrStr(g.SLAPercent))
 		}
 	}
 

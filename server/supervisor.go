@@ -290,6 +290,7 @@ func supervisorView(def *boards.Board, mb model.Board, now time.Time, storeDown 
 		v.Queues = append(v.Queues, row)
 		names[q.Name] = true
 	}
+	v.QueueGroups = supervisorGroups(def, mb)
 	for n := range names {
 		v.QueueNames = append(v.QueueNames, n)
 	}
@@ -474,4 +475,40 @@ func svCompare(x, y svSortKey, desc bool) int {
 		c = -c
 	}
 	return c
+}
+
+// supervisorGroups makes one row per queue group (source and id) of mb,
+// with its call and chat SLA, in the board's order.
+func supervisorGroups(def *boards.Board, mb model.Board) []views.SupervisorGroup {
+	var out []views.SupervisorGroup
+	index := map[string]int{}
+	for _, g := range mb.QueueGroups {
+		key := domKey(g.Source, g.ID)
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, views.SupervisorGroup{Key: key, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
+		}
+		row := &out[i]
+		c := def.Group(g)
+		switch g.Channel {
+		case "call":
+			row.Call, row.CallLevel = svPercent(g.SLAPercent), string(c.Level)
+		case "chat":
+			row.Chat, row.ChatLevel = svPercent(g.SLAPercent), string(c.Level)
+		default:
+			continue
+		}
+		if c.Level.Worse(boards.Level(row.Level)) {
+			row.Level = string(c.Level)
+		}
+		if c.Level == boards.LevelWarn || c.Level == boards.LevelCritical {
+			if row.Reason != "" {
+				row.Reason += "; "
+			}
+			row.Reason += c.Reason
+		}
+	}
+	return out
 }

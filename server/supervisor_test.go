@@ -446,3 +446,41 @@ func svCookies(cs []*http.Cookie) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// UJET queue groups get a table of their own: one row per group with its
+// call and chat SLA, a level against the board's SLA thresholds, and a dash
+// for an SLA the vendor does not know. Without groups there is no table.
+func TestSupervisorShowsQueueGroups(t *testing.T) {
+	now := time.Now()
+	ts := startServer(t, Options{})
+	st := supervisorFixture(now)
+	mustPut(t, ts.store, st)
+	if _, page, _ := get(t, ts.http.URL+"/boards/all/supervisor"); strings.Contains(page, `id="sv-groups"`) {
+		t.Error("a queue-group table with no queue groups")
+	}
+
+	pct := func(v float64) *float64 { return &v }
+	st.QueueGroups = []model.QueueGroup{
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "call", SLAPercent: pct(55)},
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "chat"},
+		{Source: st.Source, ID: "24", Name: "Customer <Support>", Channel: "call", SLAPercent: pct(99.2)},
+		{Source: st.Source, ID: "24", Name: "Customer <Support>", Channel: "chat", SLAPercent: pct(97)},
+	}
+	mustPut(t, ts.store, st)
+	_, page, _ := get(t, ts.http.URL+"/boards/all/supervisor")
+	rows := svRows(t, page, "sv-groups")
+	if len(rows) != 2 {
+		t.Fatalf("%d queue-group rows, want 2", len(rows))
+	}
+	support, shipping := rows[0], rows[1]
+	if support.text != "Customer <Support> 99% 97% OK" || support.attrs["data-level"] != "ok" {
+		t.Errorf("Customer Support row %q, level %q", support.text, support.attrs["data-level"])
+	}
+	if !strings.HasPrefix(shipping.text, "Shipping 55% — CRIT") || shipping.attrs["data-level"] != "critical" ||
+		!strings.Contains(shipping.attrs["data-reason"], "below 60%") {
+		t.Errorf("Shipping row %q, level %q, reason %q", shipping.text, shipping.attrs["data-level"], shipping.attrs["data-reason"])
+	}
+	if strings.Contains(page, "Customer <Support>") {
+		t.Error("a queue group's name is not escaped")
+	}
+}

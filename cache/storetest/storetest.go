@@ -79,6 +79,17 @@ func State(source string, n, m int) model.SourceState {
 		}
 		st.Queues = append(st.Queues, q)
 	}
+	// Two queue groups, one with a null chat SLA.
+	for i, name := range []string{"Shipping", "Customer Support"} {
+		for _, ch := range []string{"call", "chat"} {
+			g := model.QueueGroup{Source: source, ID: fmt.Sprint(20 + i), Name: name, Channel: ch}
+			if i == 0 || ch == "call" {
+				sla := 90 + float64(i)
+				g.SLAPercent = &sla
+			}
+			st.QueueGroups = append(st.QueueGroups, g)
+		}
+	}
 	return st
 }
 
