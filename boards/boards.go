@@ -104,6 +104,7 @@ type Board struct {
 	queuesSet    bool            // some queue criterion is given
 	ujet         ujetFilter
 	connectIDs   map[string]bool // queue ids given directly
+	connectChans []string        // nil: every channel
 	agentSources map[string]bool
 	agentTeams   []string   // team names (and ids, for Connect); nil: every agent
 	overrides    []override // most specific first
@@ -151,6 +152,7 @@ func compile(def config.Board, origins []string) *Board {
 		}
 	}
 	b.connectIDs = set(def.Queues.Connect.QueueIDs)
+	b.connectChans = trimmed(def.Queues.Connect.Channels)
 	b.agentSources = set(def.Agents.Sources)
 	b.agentTeams = trimmed(def.Agents.Teams)
 	// Queue ids before prefixes, longer prefixes before shorter ones.
@@ -339,6 +341,12 @@ func (b *Board) queueShown(kind string, q *model.Queue, conn map[string]connectR
 		}
 		return true
 	case config.VendorConnect:
+		if b.connectChans != nil && !containsFold(b.connectChans, q.Channel) {
+			return false
+		}
+		if !b.Queues.Connect.Picks() {
+			return b.Queues.Connect.Set() // channels alone: every queue of them
+		}
 		id := firstPart(q.ID)
 		if b.connectIDs[id] || b.connectIDs[q.ID] {
 			return true

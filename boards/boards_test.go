@@ -655,3 +655,23 @@ func TestQueueGroupsShown(t *testing.T) {
 		t.Errorf("Shipping chat SLA %v, want nil (null)", *mb.QueueGroups[3].SLAPercent)
 	}
 }
+
+// A chat board across vendors: channels narrow Connect queues too, and alone
+// pick every queue of those channels.
+func TestChannelsAcrossVendors(t *testing.T) {
+	s := load(t, `boards:
+  - id: chats
+    queues:
+      ujet:
+        channels: [chat]
+      connect:
+        channels: [" Chat "]
+  - id: connect-calls
+    queues:
+      connect:
+        queue_ids: [1001, 1002]
+        channels: [call]
+`)
+	same(t, "chat queues of both vendors", queueIDs(get(t, s, "chats").Apply(fixture(), t0)), "connect/1002:instantMessage", "ujet/11:es:chat")
+	same(t, "picked Connect queues narrowed to calls", queueIDs(get(t, s, "connect-calls").Apply(fixture(), t0)), "connect/1001:audio")
+}

@@ -83,15 +83,21 @@ func (u UJETQueues) Set() bool {
 
 // ConnectQueues selects Clarity Connect queues by id or by the team, group or
 // business unit they belong to (resolved from Connect's MBU structure).
+// Channels, when given, narrows them (alone: every queue of those channels).
 type ConnectQueues struct {
 	QueueIDs        []string
 	TeamIDs         []string
 	GroupIDs        []string
 	BusinessUnitIDs []string
+	Channels        []string // "call" (audio), "chat" (instant message), "message"
 }
 
 // Set reports whether any criterion is given.
-func (c ConnectQueues) Set() bool {
+func (c ConnectQueues) Set() bool { return c.Picks() || len(c.Channels) > 0 }
+
+// Picks reports whether queues are picked by id, team, group or business
+// unit (rather than only narrowed by channel).
+func (c ConnectQueues) Picks() bool {
 	return len(c.QueueIDs)+len(c.TeamIDs)+len(c.GroupIDs)+len(c.BusinessUnitIDs) > 0
 }
 

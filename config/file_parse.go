@@ -613,6 +613,7 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 							"team_ids":          func(n *yaml.Node, f string) { c.TeamIDs = p.list(n, f) },
 							"group_ids":         func(n *yaml.Node, f string) { c.GroupIDs = p.list(n, f) },
 							"business_unit_ids": func(n *yaml.Node, f string) { c.BusinessUnitIDs = p.list(n, f) },
+							"channels":          func(n *yaml.Node, f string) { c.Channels = p.list(n, f) },
 						})
 					},
 				})
