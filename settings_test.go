@@ -80,19 +80,8 @@ func TestHashPasswordAndDisplayTokenCommands(t *testing.T) {
 // A live reload with a typo is refused and the running boards carry on; a
 // valid change takes effect without a restart.
 func TestConfigReloadKeepsRunningBoardsOnATypo(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "wallboard.yaml")
-	write := func(s string) {
-		t.Helper()
-		// Write a new file and rename it over the old one, as editors do.
-		tmp := file + ".tmp"
-		if err := os.WriteFile(tmp, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, file); err != nil {
-			t.Fatal(err)
-		}
-	}
+	file := filepath.Join(t.TempDir(), "wallboard.yaml")
+	write := func(s string) { t.Helper(); replaceFile(t, file, s) }
 	write("boards:\n  - id: billing\n    title: Billing floor\n")
 	base, logs := startWallboard(t, []string{"--config", file}, nil)
 
@@ -158,18 +147,8 @@ func TestStatusMappingReloadAppliesWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dir := t.TempDir()
-	file := filepath.Join(dir, "wallboard.yaml")
-	write := func(s string) {
-		t.Helper()
-		tmp := file + ".tmp"
-		if err := os.WriteFile(tmp, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, file); err != nil {
-			t.Fatal(err)
-		}
-	}
+	file := filepath.Join(t.TempDir(), "wallboard.yaml")
+	write := func(s string) { t.Helper(); replaceFile(t, file, s) }
 	write("statuses:\n  ujet:\n    Coaching: away\n")
 	base, _ := startWallboard(t, []string{"--config", file}, map[string]string{
 		"WALLBOARD_UJET_BASE_URL":  vendor.URL + "/manager/api/v1",
@@ -191,4 +170,16 @@ func TestStatusMappingReloadAppliesWithoutRestart(t *testing.T) {
 	d := time.Now()
 	waitBoard(t, base, 10*time.Second, "the coached agent busy after the reload", func(b model.Board) bool { return stateOf(b) == model.StateBusy })
 	t.Logf("new mapping shown %v after the file changed", time.Since(d).Round(time.Millisecond))
+}
+
+// replaceFile writes a new file and renames it over file, as editors do.
+func replaceFile(t *testing.T, file, content string) {
+	t.Helper()
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
 }

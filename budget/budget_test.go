@@ -7,22 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wallboard/wallboard/budget"
 	"github.com/wallboard/wallboard/cache/storetest"
 )
-
-func client(t *testing.T, url string) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 // take calls Take in a loop, sleeping what it says, until ctx ends, and
 // records when each request was granted.
@@ -62,7 +49,7 @@ func TestProcessesShareOneBudget(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for range 2 {
-		c := client(t, srv.URL())
+		c := storetest.Client(t, srv.URL())
 		for range 2 {
 			b := budget.NewRedis(c, "wb:budget:ujet:acme", interval)
 			wg.Go(func() { take(ctx, t, b, &mu, &granted) })
@@ -70,7 +57,7 @@ func TestProcessesShareOneBudget(t *testing.T) {
 	}
 	// Another customer's budget is its own.
 	var other []time.Time
-	ob := budget.NewRedis(client(t, srv.URL()), "wb:budget:ujet:globex", interval)
+	ob := budget.NewRedis(storetest.Client(t, srv.URL()), "wb:budget:ujet:globex", interval)
 	wg.Go(func() { take(ctx, t, ob, &mu, &other) })
 	wg.Wait()
 
@@ -97,7 +84,7 @@ func TestProcessesShareOneBudget(t *testing.T) {
 func TestRedisAwayIsAnErrorQuickly(t *testing.T) {
 	t.Parallel()
 	srv := storetest.StartRedis(t)
-	b := budget.NewRedis(client(t, srv.URL()), "wb:budget:ujet:acme", time.Second)
+	b := budget.NewRedis(storetest.Client(t, srv.URL()), "wb:budget:ujet:acme", time.Second)
 	srv.Kill()
 	start := time.Now()
 	wait, err := b.Take(t.Context())

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/cache/storetest"
 	"github.com/wallboard/wallboard/history"
@@ -25,12 +23,7 @@ func f(v float64) *float64 { return &v }
 func stores(t *testing.T) map[string]func(opts history.Options) history.Store {
 	url := storetest.RedisURL(t)
 	prefix := storetest.Prefix(t, url)
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
+	c := storetest.Client(t, url)
 	var mem *history.Memory
 	return map[string]func(history.Options) history.Store{
 		"memory": func(o history.Options) history.Store {
@@ -104,9 +97,7 @@ func TestStores(t *testing.T) {
 func TestRedisTrimsAndExpires(t *testing.T) {
 	url := storetest.RedisURL(t)
 	prefix := storetest.Prefix(t, url)
-	o, _ := redis.ParseURL(url)
-	c := redis.NewClient(o)
-	defer c.Close()
+	c := storetest.Client(t, url)
 	st := history.NewRedis(c, prefix, history.Options{Retention: time.Hour})
 	for i := range 100 {
 		if err := st.Append(t.Context(), "board:all", history.Sample{At: t0.Add(time.Duration(i) * time.Minute)}); err != nil {

@@ -88,15 +88,7 @@ func (f *fleet) stopOf(name string) time.Time {
 	return f.stopsBy[name]
 }
 
-func client(t *testing.T, url string) *redis.Client {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func client(t *testing.T, url string) *redis.Client { return storetest.Client(t, url) }
 
 func logger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

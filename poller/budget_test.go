@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wallboard/wallboard/budget"
 	"github.com/wallboard/wallboard/cache/storetest"
 	"github.com/wallboard/wallboard/internal/testlog"
@@ -25,12 +23,7 @@ func TestSharedBudgetHoldsAcrossPollers(t *testing.T) {
 	logs := &testlog.Buffer{}
 	var recs []*recorder
 	for range 2 {
-		opts, err := redis.ParseURL(srv.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		client := redis.NewClient(opts) // one connection pool per "replica"
-		t.Cleanup(func() { client.Close() })
+		client := storetest.Client(t, srv.URL()) // one connection pool per "replica"
 		b := budget.NewRedis(client, "wb:budget:ujet:acme", DefaultInterval)
 		recs = append(recs, sim.run(t, Config{Budget: b}, 10*time.Second, logs))
 	}
@@ -55,12 +48,7 @@ func TestSharedBudgetHoldsAcrossPollers(t *testing.T) {
 func TestBudgetAwayFallsBackToOwnSpacing(t *testing.T) {
 	t.Parallel()
 	srv := storetest.StartRedis(t)
-	opts, err := redis.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	t.Cleanup(func() { client.Close() })
+	client := storetest.Client(t, srv.URL())
 	srv.Kill()
 	sim := startSim(t, simulator.Options{Seed: 7, Agents: 30}, time.Second)
 	logs := &testlog.Buffer{}

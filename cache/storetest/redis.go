@@ -16,6 +16,19 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// Client returns a go-redis client of rawURL, closed at the test's end.
+// Each call is a client of its own, as another process would have.
+func Client(t testing.TB, rawURL string) *redis.Client {
+	t.Helper()
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // RedisURL returns the URL of a Redis server for tests: the one named by
 // WALLBOARD_TEST_REDIS_URL, else the one on 127.0.0.1:6379, else a
 // redis-server started for this test (stopped at its end). Without any of
