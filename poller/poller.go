@@ -468,15 +468,17 @@ func (p *Poller) do(ctx context.Context, t task) error {
 	return nil
 }
 
-// doGroups reads menus/sla_by_queue_groups for channel. A tenant that
-// answers 404 has no queue groups: it is not asked again this run.
+// doGroups reads menus/sla_by_queue_groups for channel. Queue groups are
+// optional: a tenant that answers 400, 403 or 404 has none for us (older
+// tenants, a token without that permission); it is not asked again this run
+// and the rest of the board stays current.
 func (p *Poller) doGroups(ctx context.Context, channel string) error {
 	list, err := p.client.SLAByQueueGroups(ctx, channel, p.cfg.SLAMinutes)
 	var se *StatusError
-	if errors.As(err, &se) && se.Code == 404 {
+	if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
 		p.noGroups = true
 		p.board.setGroups(channel, nil)
-		p.log.Info("UJET: no queue groups on this tenant (menus/sla_by_queue_groups answered 404); not asking again")
+		p.log.Info("UJET: queue groups unavailable on this tenant; not asking again", "endpoint", epGroupSLA, "status", se.Code)
 		return nil
 	}
 	if err != nil {

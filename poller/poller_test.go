@@ -499,3 +499,34 @@ func TestRunAgain(t *testing.T) {
 	}
 	checkSpacing(t, arrivalTimes(f.log()), fastGap)
 }
+
+// Queue groups are optional: a tenant whose token may not read them (403)
+// is asked once, and the board stays current and unmarked.
+func TestQueueGroupsForbiddenLeavesBoardCurrent(t *testing.T) {
+	t.Parallel()
+	f := newFakeUJET(t, fastGap)
+	liveTenant(20).serve(f)
+	f.inject(fakeFault{path: epGroupSLA, status: 403, body: `{"error":"Forbidden"}`, count: 1000})
+	logs := &testlog.Buffer{}
+	rec := startPoller(t, f, fastConfig(), logs)
+	rec.waitFor(t, 5*time.Second, "every agent and queue", loaded(20))
+	time.Sleep(20 * fastInterval)
+	st, _ := rec.last()
+	if !st.OK || st.Error != "" || len(st.QueueGroups) != 0 {
+		t.Errorf("after a 403 on queue groups: ok %v, error %q, %d groups; want ok, no error, none", st.OK, st.Error, len(st.QueueGroups))
+	}
+	n := 0
+	for _, a := range f.log() {
+		if a.path == epGroupSLA {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("queue groups asked %d times, want once", n)
+	}
+	for _, s := range rec.all() {
+		if !s.OK && s.Error != "UJET: connecting" {
+			t.Errorf("the board was marked %q for the optional queue groups", s.Error)
+		}
+	}
+}
