@@ -651,8 +651,19 @@ func TestQueueGroupsShown(t *testing.T) {
 	if g := get(t, s, "support").Apply(states, t0).QueueGroups; len(g) != 0 {
 		t.Errorf("a queue filter without queue_groups shows %v, want none", g)
 	}
-	if mb := get(t, s, "all").Apply(states, t0); mb.QueueGroups[3].SLAPercent != nil {
+	mb := get(t, s, "all").Apply(states, t0)
+	if mb.QueueGroups[3].SLAPercent != nil {
 		t.Errorf("Shipping chat SLA %v, want nil (null)", *mb.QueueGroups[3].SLAPercent)
+	}
+	// The queue_groups tile: the worst group, counted once per group.
+	if c := get(t, s, "all").Evaluate(mb).Tile(config.TileQueueGroups); c.Level != LevelOK || c.Reason != "" {
+		t.Errorf("queue_groups tile %+v, want ok", c)
+	}
+	states[0].QueueGroups[0].SLAPercent = pct(50)
+	states[0].QueueGroups[1].SLAPercent = pct(55)
+	mb = get(t, s, "all").Apply(states, t0)
+	if c := get(t, s, "all").Evaluate(mb).Tile(config.TileQueueGroups); c.Level != LevelCritical || c.Reason != "1 queue group critical" {
+		t.Errorf("queue_groups tile %+v, want critical, 1 queue group", c)
 	}
 }
 

@@ -108,6 +108,37 @@ func (e Evaluation) Queue(q model.Queue) QueueCheck {
 	return QueueCheck{Check: Check{Level: LevelNone}, SLA: Check{Level: LevelNone}, LongestWait: Check{Level: LevelNone}, Waiting: Check{Level: LevelNone}}
 }
 
+// groupsCheck is the queue-group tile's check: the worst group SLA, and
+// how many groups are past warn.
+func (b *Board) groupsCheck(groups []model.QueueGroup) Check {
+	c := Check{Level: LevelNone}
+	crit, warn := map[string]bool{}, map[string]bool{}
+	for _, g := range groups {
+		gc := b.Group(g)
+		if gc.Level.Worse(c.Level) {
+			c.Level = gc.Level
+		}
+		switch gc.Level {
+		case LevelCritical:
+			crit[g.Source+"/"+g.ID] = true
+		case LevelWarn:
+			warn[g.Source+"/"+g.ID] = true
+		}
+	}
+	for k := range crit {
+		delete(warn, k)
+	}
+	switch nc, nw := len(crit), len(warn); {
+	case nc > 0 && nw > 0:
+		c.Reason = fmt.Sprintf("%s critical, %d warn", plural(nc, "queue group"), nw)
+	case nc > 0:
+		c.Reason = plural(nc, "queue group") + " critical"
+	case nw > 0:
+		c.Reason = plural(nw, "queue group") + " warn"
+	}
+	return c
+}
+
 // Group returns the check of queue group g's SLA against the board's
 // thresholds.
 func (b *Board) Group(g model.QueueGroup) Check {
@@ -171,6 +202,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		table.Reason = plural(nWarn, "queue") + " warn"
 	}
 	ev.Tiles[config.TileQueueTable] = table
+	ev.Tiles[config.TileQueueGroups] = b.groupsCheck(mb.QueueGroups)
 
 	t := mb.Totals()
 	th := b.Thresholds

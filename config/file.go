@@ -166,12 +166,13 @@ const (
 	TileAgentsLoggedIn Tile = "agents_logged_in"
 	TileQueueTable     Tile = "queue_table"
 	TileAgentGrid      Tile = "agent_grid"
+	TileQueueGroups    Tile = "queue_groups" // UJET queue groups with their call and chat SLA
 )
 
 // Tiles lists every tile.
 func Tiles() []Tile {
 	return []Tile{TileCallsWaiting, TileChatsWaiting, TileOtherWaiting, TileLongestWait, TileSLACall, TileSLAChat,
-		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid}
+		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid, TileQueueGroups}
 }
 
 // DefaultTiles are the tiles of a board that lists none: today's wall.

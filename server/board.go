@@ -119,6 +119,11 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 		case config.TileQueueTable, config.TileAgentGrid:
 			w.Body = append(w.Body, string(kind))
 			continue
+		case config.TileQueueGroups:
+			w.Body = append(w.Body, string(kind))
+			w.Groups = groupRows(def, mb)
+			w.GroupLevel, w.GroupReason = string(c.Level), c.Reason
+			continue
 		default:
 			continue
 		}
@@ -452,6 +457,8 @@ func tileLabel(t config.Tile) string {
 		return "Queues"
 	case config.TileAgentGrid:
 		return "Agents"
+	case config.TileQueueGroups:
+		return "SLA by queue group"
 	}
 	return string(t)
 }

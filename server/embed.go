@@ -291,6 +291,9 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 			}
 			v.Queues = append(v.Queues, embedQueue(q, ev.Queue(q)))
 		}
+	case config.TileQueueGroups:
+		v.Kind = views.EmbedGroups
+		v.Groups = groupRows(def, mb)
 	case config.TileAgentGrid:
 		v.Kind = views.EmbedAgents
 		for i, a := range mb.Agents {

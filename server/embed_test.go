@@ -302,6 +302,26 @@ func TestEmbedFiguresLevelsAndNames(t *testing.T) {
 	if !strings.Contains(body, fmt.Sprintf(`data-since="%d"`, now.Add(-2*time.Second).UnixMilli())) || strings.Contains(body, "STALE") {
 		t.Errorf("agent_grid: data age missing or stale marker shown")
 	}
+	// Queue groups: one row per group with its call and chat SLA; a null
+	// SLA is a dash; the critical group is marked with its reason.
+	st := embedFixture(now)
+	sla := func(v float64) *float64 { return &v }
+	st.QueueGroups = []model.QueueGroup{
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "call", SLAPercent: sla(50)},
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "chat"},
+		{Source: st.Source, ID: "24", Name: "Support", Channel: "chat", SLAPercent: sla(99)},
+	}
+	mustPut(t, es.store, st)
+	body = page("queue_groups")
+	if got := strings.Count(body, `<tr id="g-`); got != 2 {
+		t.Errorf("queue_groups: %d rows, want 2", got)
+	}
+	if !strings.Contains(body, `<tr id="g-ujet--20" class="lv-critical" data-level="critical">`) || !strings.Contains(body, "CRITICAL: Shipping call SLA 50% below 60%") {
+		t.Errorf("queue_groups: Shipping not marked critical with its reason\n%s", body)
+	}
+	if l := embedLevel(t, body); l != "critical" || !strings.Contains(body, "1 queue group critical") {
+		t.Errorf("queue_groups: tile level %q, want critical (1 queue group critical)", l)
+	}
 }
 
 func TestEmbedMarksStaleData(t *testing.T) {

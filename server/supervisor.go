@@ -290,7 +290,7 @@ func supervisorView(def *boards.Board, mb model.Board, now time.Time, storeDown 
 		v.Queues = append(v.Queues, row)
 		names[q.Name] = true
 	}
-	v.QueueGroups = supervisorGroups(def, mb)
+	v.QueueGroups = groupRows(def, mb)
 	for n := range names {
 		v.QueueNames = append(v.QueueNames, n)
 	}
@@ -477,10 +477,11 @@ func svCompare(x, y svSortKey, desc bool) int {
 	return c
 }
 
-// supervisorGroups makes one row per queue group (source and id) of mb,
-// with its call and chat SLA, in the board's order.
-func supervisorGroups(def *boards.Board, mb model.Board) []views.SupervisorGroup {
-	var out []views.SupervisorGroup
+// groupRows makes one row per queue group (source and id) of mb, with its
+// call and chat SLA, in the board's order: the wall's, the embed's and the
+// supervisor's queue-group tables.
+func groupRows(def *boards.Board, mb model.Board) []views.QueueGroupRow {
+	var out []views.QueueGroupRow
 	index := map[string]int{}
 	for _, g := range mb.QueueGroups {
 		key := domKey(g.Source, g.ID)
@@ -488,7 +489,7 @@ func supervisorGroups(def *boards.Board, mb model.Board) []views.SupervisorGroup
 		if !ok {
 			i = len(out)
 			index[key] = i
-			out = append(out, views.SupervisorGroup{Key: key, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
+			out = append(out, views.QueueGroupRow{Key: key, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
 		}
 		row := &out[i]
 		c := def.Group(g)

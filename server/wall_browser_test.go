@@ -389,3 +389,72 @@ func waitAcrossReload(t *testing.T, ctx context.Context, js string, timeout time
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' ' + document.body.outerHTML.slice(0, 400) + ' msgs=' + window.__wbMsgs`))
 	t.Fatalf("waiting for %s: timed out (%s %v)", js, v, err)
 }
+
+// A wall with the queue_groups tile shows UJET's queue groups with their
+// SLA beside the queue table, on a 1080p screen without scrollbars; a
+// critical group says so in words; more groups than fit go on pages.
+func TestBrowserWallQueueGroups(t *testing.T) {
+	ctx := browser(t)
+	now := time.Now()
+	set := loadSet(t, `boards:
+  - id: all
+    tiles: [calls_waiting, chats_waiting, longest_wait, sla_call, sla_chat, agents_by_state, queue_table, queue_groups, agent_grid]
+`, func(f *config.File) {
+		for i := range f.Boards {
+			f.Boards[i].Rotate = time.Second
+		}
+	})
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Boards: fixedSet(set)})
+	st := fixture(now, 40, 16)
+	pct := func(v float64) *float64 { return &v }
+	st.QueueGroups = []model.QueueGroup{
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "call", SLAPercent: pct(41)},
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "chat"},
+		{Source: st.Source, ID: "24", Name: "Support", Channel: "call", SLAPercent: pct(96)},
+	}
+	mustPut(t, ls.store, st)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatal(err)
+	}
+	openWall(t, ctx, ls)
+	const groupsJS = `(() => {
+		const inView = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= -0.5 && r.top >= -0.5 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5; };
+		const rows = [...document.querySelectorAll('#wb-groups tbody tr:not(.empty)')];
+		return {
+			Scroll: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
+			Panel: !!document.querySelector('#wb-groups') && inView(document.querySelector('#wb-groups')),
+			Rows: rows.map(r => r.innerText.replace(/\s+/g, ' ').trim()),
+			Shown: rows.filter(r => !r.hasAttribute('data-off')).length,
+			InView: rows.filter(r => !r.hasAttribute('data-off') && inView(r)).length,
+			Pager: document.querySelector('#wb-groups [data-pager]').textContent,
+		};
+	})()`
+	type groupsFit struct {
+		Scroll, Panel bool
+		Rows          []string
+		Shown, InView int
+		Pager         string
+	}
+	g := eval[groupsFit](t, ctx, groupsJS)
+	shotAt(t, ctx, "wall-queue-groups-1920x1080.png", 1920, 1080)
+	if g.Scroll || !g.Panel || len(g.Rows) != 2 || g.InView != 2 {
+		t.Fatalf("queue groups on the wall: %+v", g)
+	}
+	if !strings.HasPrefix(g.Rows[0], "✖ Shipping") || !strings.Contains(g.Rows[0], "41%") || !strings.Contains(g.Rows[0], "—") ||
+		!strings.Contains(g.Rows[0], "below 60%") || g.Rows[1] != "Support 96% —" {
+		t.Errorf("rows %q", g.Rows)
+	}
+
+	// 40 groups do not fit: they page, every shown row in view.
+	st.QueueGroups = nil
+	for i := range 40 {
+		st.QueueGroups = append(st.QueueGroups, model.QueueGroup{Source: st.Source, ID: fmt.Sprint(100 + i), Name: fmt.Sprintf("Group %02d", i), Channel: "call", SLAPercent: pct(90)})
+	}
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `document.querySelectorAll('#wb-groups tbody tr:not(.empty)').length === 40`, 5*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	g = eval[groupsFit](t, ctx, groupsJS)
+	if g.Scroll || g.Shown == 40 || g.Shown == 0 || g.InView != g.Shown || !strings.Contains(g.Pager, "/") {
+		t.Errorf("40 queue groups: %d shown, %d in view, pager %q, scrollbars %v", g.Shown, g.InView, g.Pager, g.Scroll)
+	}
+}

@@ -219,6 +219,8 @@
   function layout() {
     var q = document.getElementById("wb-queues");
     if (q) { showPage(q, queuePages(q)); }
+    var g = document.getElementById("wb-groups");
+    if (g) { showPage(g, queuePages(g)); }
     var a = document.getElementById("wb-agents");
     if (a) { showPage(a, agentPages(a)); }
   }

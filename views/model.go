@@ -157,6 +157,32 @@ type Agent struct {
 	HoldSince  int64 // Unix ms; 0 when unknown
 }
 
+// QueueGroupRow is one row of a queue-group table (wall, embed, supervisor):
+// a vendor's queue group (UJET) and its SLA per channel, with levels.
+type QueueGroupRow struct {
+	Key        string
+	Name       string
+	Call, Chat string // "—" when unknown or not reported
+	CallLevel  string
+	ChatLevel  string
+	Level      string // worst of the two
+	Reason     string
+}
+
+// SLAClass is the colour class of an SLA figure at a level: good, warn,
+// bad, or none.
+func SLAClass(level string) string {
+	switch level {
+	case LevelOK:
+		return "good"
+	case LevelWarn:
+		return "warn"
+	case LevelCritical:
+		return "bad"
+	}
+	return "none"
+}
+
 // Wall is the content of a TV wall: everything that changes with the data.
 // It renders to the same bytes for every screen.
 type Wall struct {
@@ -173,7 +199,8 @@ type Wall struct {
 
 	// Tiles are the figure tiles, in the board's order.
 	Tiles []Tile
-	// Body lists the big tiles in the board's order: "queue_table", "agent_grid".
+	// Body lists the big tiles in the board's order: "queue_table",
+	// "agent_grid", "queue_groups".
 	Body []string
 
 	QueueLevel  string // the queue table's worst level
@@ -183,6 +210,10 @@ type Wall struct {
 	AgentFeed   Feed
 	Agents      []Agent
 	AgentCols   int // a first guess; wallboard.js fits the grid to the screen
+
+	GroupLevel  string // the queue-group panel's worst level
+	GroupReason string
+	Groups      []QueueGroupRow
 }
 
 // Stale reports whether anything on the wall is not current.
