@@ -9,8 +9,9 @@ import (
 )
 
 // newConnectSubscriber makes the Clarity Connect subscriber from settings.
-func newConnectSubscriber(c config.Connect, statuses *model.StatusMap, sink signalr.Sink, log *slog.Logger) (*signalr.Subscriber, error) {
+func newConnectSubscriber(c config.Connect, statuses *model.StatusMap, obs signalr.Observer, sink signalr.Sink, log *slog.Logger) (*signalr.Subscriber, error) {
 	return signalr.New(signalr.Config{
+		Observer:  obs,
 		URL:       c.URL,
 		ClientID:  c.ClientID,
 		User:      c.User,

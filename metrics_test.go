@@ -95,6 +95,10 @@ func TestMetricsTellTheOperatorWhatRuns(t *testing.T) {
 	if age, ok := s[`wallboard_source_data_age_seconds{kind="ujet",source="ujet"}`]; !ok || age > 5 {
 		t.Errorf("UJET data age %v (present %v), want a few seconds at most", age, ok)
 	}
+	if s[`wallboard_connect_connection_events_total{event="connected"}`] < 1 || s[`wallboard_connect_messages_total{kind="agent",result="merged"}`] < 1 {
+		t.Errorf("Connect not counted: connected %v, agent messages merged %v",
+			s[`wallboard_connect_connection_events_total{event="connected"}`], s[`wallboard_connect_messages_total{kind="agent",result="merged"}`])
+	}
 	if _, ok := s["go_goroutines"]; !ok {
 		t.Error("no Go runtime metrics")
 	}

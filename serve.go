@@ -100,7 +100,11 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		g.Go(func() error { return role.Run(ctx, p.Run) })
 	}
 	if sources.Connect.Configured() {
-		sub, err := newConnectSubscriber(sources.Connect, st.connectStatuses, store, log)
+		connectMetrics, err := metrics.NewConnect(reg)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		sub, err := newConnectSubscriber(sources.Connect, st.connectStatuses, connectMetrics, store, log)
 		if err != nil {
 			return fmt.Errorf("clarity connect: %w", err)
 		}

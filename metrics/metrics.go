@@ -143,6 +143,42 @@ func RegisterRoles(reg prometheus.Registerer, roles ...Role) error {
 	return nil
 }
 
+// Connect counts the Clarity Connect subscriber's gold-data messages and
+// connection events; it is the subscriber's signalr.Observer.
+type Connect struct {
+	messages    *prometheus.CounterVec
+	connections *prometheus.CounterVec
+}
+
+// NewConnect registers wallboard_connect_messages_total{kind,result}
+// (result: merged, malformed, unknown_shape) and
+// wallboard_connect_connection_events_total{event} (connected, failed,
+// lost, renewed, renew_failed).
+func NewConnect(reg prometheus.Registerer) (*Connect, error) {
+	c := &Connect{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wallboard_connect_messages_total",
+			Help: "Clarity Connect gold-data messages, by kind and whether they were merged or skipped (malformed, unknown_shape).",
+		}, []string{"kind", "result"}),
+		connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wallboard_connect_connection_events_total",
+			Help: "Clarity Connect hub connection events: connected, failed, lost, renewed (new token), renew_failed.",
+		}, []string{"event"}),
+	}
+	for _, col := range []prometheus.Collector{c.messages, c.connections} {
+		if err := reg.Register(col); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// ObserveMessage counts one gold-data message.
+func (c *Connect) ObserveMessage(kind, result string) { c.messages.WithLabelValues(kind, result).Inc() }
+
+// ObserveConnection counts one connection event.
+func (c *Connect) ObserveConnection(event string) { c.connections.WithLabelValues(event).Inc() }
+
 // UJET counts the requests made to UJET; it is the poller's
 // poller.RequestObserver.
 type UJET struct {

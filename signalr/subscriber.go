@@ -103,6 +103,28 @@ type Config struct {
 	Heartbeat time.Duration
 	// RetryMin and RetryMax bound the reconnect backoff (default 500ms, 30s).
 	RetryMin, RetryMax time.Duration
+
+	// Observer, when set, is told of every gold-data message and connection
+	// event (metrics.Connect).
+	Observer Observer
+}
+
+// Observer is told what the subscriber does. Kinds are the gold-data kinds
+// ("agent", "queue", …); result is "merged", "malformed" or "unknown_shape".
+// Connection events are "connected" (a session subscribed and running),
+// "failed" (a connection attempt failed), "lost" (the hub dropped the
+// connection), "renewed" (a new token and connection replaced the old) and
+// "renew_failed".
+type Observer interface {
+	ObserveMessage(kind, result string)
+	ObserveConnection(event string)
+}
+
+// observe tells the observer of a connection event.
+func (s *Subscriber) observe(event string) {
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.ObserveConnection(event)
+	}
 }
 
 // Subscriber keeps a source's state in a Sink from Connect's gold data.
@@ -230,6 +252,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
+				s.observe("failed")
 				s.fail(ctx, err)
 				if !sleep(ctx, backoff) {
 					return nil
@@ -240,6 +263,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			backoff = s.cfg.RetryMin
 			active = sess
 			s.activate(ctx, sess)
+			s.observe("connected")
 		}
 		var roll <-chan time.Time
 		rollTimer := time.NewTimer(time.Hour)
@@ -254,6 +278,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			return nil
 		case <-active.done:
 			s.log.Warn("connect: hub connection lost", "connection", active.id)
+			s.observe("lost")
 			s.closeSession(active, true)
 			active = nil
 			s.fail(ctx, errors.New("reconnecting"))
@@ -264,6 +289,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			next, err := s.startSession(ctx)
 			if err != nil {
 				s.log.Warn("connect: renewing connection failed; keeping the current one", "err", err)
+				s.observe("renew_failed")
 				active.rollAt = time.Now().Add(rollRetry)
 				rollRetry = min(2*rollRetry, s.cfg.RetryMax)
 				continue
@@ -273,6 +299,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			active = next
 			s.activate(ctx, next)
 			s.closeSession(old, true)
+			s.observe("renewed")
 		case <-heartbeat:
 			s.publish(ctx, active)
 		}
@@ -429,13 +456,19 @@ func (sess *session) onFrame(frame []byte) {
 		return
 	}
 	sess.mu.Lock()
+	obs := sess.s.cfg.Observer
 	for _, arg := range inv.Arguments {
 		if err := sess.state.Apply(kind, arg); err != nil {
 			class := "malformed"
 			if !errors.Is(err, ErrMalformed) {
-				class = "unknown-shape"
+				class = "unknown_shape"
 			}
 			sess.s.warnOnce(string(kind)+":"+class, "connect: skipped gold data", "kind", kind, "err", err)
+			if obs != nil {
+				obs.ObserveMessage(string(kind), class)
+			}
+		} else if obs != nil {
+			obs.ObserveMessage(string(kind), "merged")
 		}
 	}
 	if !sess.synced && sess.complete() {

@@ -350,9 +350,31 @@ func TestUnauthorizedSubscriptionReauthenticatesAndRetries(t *testing.T) {
 	}
 }
 
+// countingObserver records what a subscriber tells its Observer.
+type countingObserver struct {
+	mu     sync.Mutex
+	counts map[string]int // "kind/result" and "event"
+}
+
+func (o *countingObserver) ObserveMessage(kind, result string) { o.add(kind + "/" + result) }
+func (o *countingObserver) ObserveConnection(event string)     { o.add(event) }
+func (o *countingObserver) add(k string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.counts[k]++
+}
+func (o *countingObserver) get(k string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.counts[k]
+}
+
 func TestMalformedAndUnknownDiffsAreLoggedOnceAndSkipped(t *testing.T) {
 	r := newRig(t, connect.Options{})
-	r.start(t, r.config())
+	obs := &countingObserver{counts: map[string]int{}}
+	cfg := r.config()
+	cfg.Observer = obs
+	r.start(t, cfg)
 	r.waitTruth(t, 10*time.Second)
 	for i := 0; i < 3; i++ {
 		r.srv.SendRaw("agentUpdate", json.RawMessage(`{"id":1001,"metrics":[1,2,3]}`))
@@ -380,6 +402,14 @@ func TestMalformedAndUnknownDiffsAreLoggedOnceAndSkipped(t *testing.T) {
 	}
 	if !strings.Contains(logs, "kind=agent") || !strings.Contains(logs, "kind=queue") {
 		t.Error("warnings do not say which kind was skipped")
+	}
+	// Every skipped message is counted for the operator, not only the first.
+	skipped := 0
+	for _, k := range []string{"agent/malformed", "agent/unknown_shape", "queue/malformed", "queue/unknown_shape"} {
+		skipped += obs.get(k)
+	}
+	if skipped != 12 || obs.get("agent/merged") == 0 || obs.get("queue/merged") == 0 || obs.get("connected") < 1 {
+		t.Errorf("observed %v; want 12 skipped, some merged, connected", obs.counts)
 	}
 }
 
