@@ -128,15 +128,22 @@ func (b *Board) groupsCheck(groups []model.QueueGroup) Check {
 	for k := range crit {
 		delete(warn, k)
 	}
-	switch nc, nw := len(crit), len(warn); {
-	case nc > 0 && nw > 0:
-		c.Reason = fmt.Sprintf("%s critical, %d warn", plural(nc, "queue group"), nw)
-	case nc > 0:
-		c.Reason = plural(nc, "queue group") + " critical"
-	case nw > 0:
-		c.Reason = plural(nw, "queue group") + " warn"
-	}
+	c.Reason = countReason(len(crit), len(warn), "queue group")
 	return c
+}
+
+// countReason says how many things are critical and warn: "2 queues
+// critical, 1 warn"; "" when none.
+func countReason(crit, warn int, thing string) string {
+	switch {
+	case crit > 0 && warn > 0:
+		return fmt.Sprintf("%s critical, %d warn", plural(crit, thing), warn)
+	case crit > 0:
+		return plural(crit, thing) + " critical"
+	case warn > 0:
+		return plural(warn, thing) + " warn"
+	}
+	return ""
 }
 
 // Group returns the check of queue group g's SLA against the board's
@@ -193,14 +200,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		}
 		ev.Queues[QueueKey{q.Source, q.ID}] = qc
 	}
-	switch {
-	case nCrit > 0 && nWarn > 0:
-		table.Reason = fmt.Sprintf("%s critical, %d warn", plural(nCrit, "queue"), nWarn)
-	case nCrit > 0:
-		table.Reason = plural(nCrit, "queue") + " critical"
-	case nWarn > 0:
-		table.Reason = plural(nWarn, "queue") + " warn"
-	}
+	table.Reason = countReason(nCrit, nWarn, "queue")
 	ev.Tiles[config.TileQueueTable] = table
 	ev.Tiles[config.TileQueueGroups] = b.groupsCheck(mb.QueueGroups)
 

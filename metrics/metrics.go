@@ -113,6 +113,16 @@ func (s *sources) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// registerAll registers every collector, stopping at the first error.
+func registerAll(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func bool01(b bool) float64 {
 	if b {
 		return 1
@@ -165,10 +175,8 @@ func NewConnect(reg prometheus.Registerer) (*Connect, error) {
 			Help: "Clarity Connect hub connection events: connected, failed, lost, renewed (new token), renew_failed.",
 		}, []string{"event"}),
 	}
-	for _, col := range []prometheus.Collector{c.messages, c.connections} {
-		if err := reg.Register(col); err != nil {
-			return nil, err
-		}
+	if err := registerAll(reg, c.messages, c.connections); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -201,10 +209,8 @@ func NewUJET(reg prometheus.Registerer) (*UJET, error) {
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"endpoint"}),
 	}
-	for _, c := range []prometheus.Collector{u.requests, u.duration} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	if err := registerAll(reg, u.requests, u.duration); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
