@@ -216,7 +216,9 @@ func (e *Elector) acquire(ctx context.Context) (*redislock.Lock, time.Time, erro
 				// the obtain (go-redis retries while it is away): check
 				// again, and give the lease back if so.
 				if wait, gerr := e.restartGuard(ctx); gerr == nil && wait > 0 {
-					e.release(lock)
+					rctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+					_ = lock.Release(rctx) // not led yet: nothing to log; the TTL covers a failure
+					cancel()
 					continue
 				}
 				return lock, sent, nil
