@@ -686,3 +686,39 @@ func TestChannelsAcrossVendors(t *testing.T) {
 	same(t, "chat queues of both vendors", queueIDs(get(t, s, "chats").Apply(fixture(), t0)), "connect/1002:instantMessage", "ujet/11:es:chat")
 	same(t, "picked Connect queues narrowed to calls", queueIDs(get(t, s, "connect-calls").Apply(fixture(), t0)), "connect/1001:audio")
 }
+
+// Agents past their state's time limit: each with its level and reason, the
+// agent grid summing them up, and the next crossing known so the wall can
+// re-render then.
+func TestAgentStateTimeLimits(t *testing.T) {
+	s := load(t, "defaults:\n  thresholds:\n    state_time:\n      away: {warn: 10m, critical: 30m}\n      wrap_up: {warn: 2m}\n")
+	b := get(t, s, "all")
+	states := fixture()
+	ags := states[0].Agents
+	ags[0].State, ags[0].Since = model.StateAway, ago(45*time.Minute)   // critical
+	ags[1].State, ags[1].Since = model.StateWrapUp, ago(3*time.Minute)  // warn
+	ags[2].State, ags[2].Since = model.StateWrapUp, ago(90*time.Second) // warns in 30 s
+	ags[3].State, ags[3].Since = model.StateBusy, ago(5*time.Hour)      // no limit
+	mb := b.Apply(states, t0)
+	ev := b.Evaluate(mb)
+	for _, tc := range []struct {
+		a     model.Agent
+		level Level
+		why   string
+	}{
+		{ags[0], LevelCritical, "away 45:00, limit 30:00"},
+		{ags[1], LevelWarn, "in wrap-up 3:00, warn at 2:00"},
+		{ags[2], LevelNone, ""},
+		{ags[3], LevelNone, ""},
+	} {
+		if c := ev.Agent(tc.a); c.Level != tc.level || c.Reason != tc.why {
+			t.Errorf("agent %s: %+v, want %s %q", tc.a.ID, c, tc.level, tc.why)
+		}
+	}
+	if c := ev.Tile(config.TileAgentGrid); c.Level != LevelCritical || c.Reason != "1 agent critical, 1 warn" {
+		t.Errorf("agent grid %+v", c)
+	}
+	if want := t0.Add(30 * time.Second); !ev.NextChange.Equal(want) {
+		t.Errorf("next change %v, want %v (agent 3 reaching 2:00 in wrap-up)", ev.NextChange, want)
+	}
+}

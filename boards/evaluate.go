@@ -64,10 +64,16 @@ type QueueCheck struct {
 // QueueKey identifies a queue across sources.
 type QueueKey struct{ Source, ID string }
 
+// AgentKey identifies an agent across sources.
+type AgentKey struct{ Source, ID string }
+
 // Evaluation is a board's snapshot compared with its thresholds.
 type Evaluation struct {
 	Tiles  map[config.Tile]Check
 	Queues map[QueueKey]QueueCheck
+	// Agents holds the agents past their state's time limit (warn or
+	// critical); others have no entry.
+	Agents map[AgentKey]Check
 	// Worst is the most severe check of the board's own tiles.
 	Worst Check
 	// NextChange is when a wait will cross its next threshold with no new
@@ -100,12 +106,78 @@ func (e Evaluation) Tile(t config.Tile) Check {
 	return Check{Level: LevelNone}
 }
 
+// Agent returns the check of a's time in its state: warn or critical past
+// the board's state_time limit, else LevelNone.
+func (e Evaluation) Agent(a model.Agent) Check {
+	if c, ok := e.Agents[AgentKey{a.Source, a.ID}]; ok {
+		return c
+	}
+	return Check{Level: LevelNone}
+}
+
 // Queue returns the check of q.
 func (e Evaluation) Queue(q model.Queue) QueueCheck {
 	if c, ok := e.Queues[QueueKey{q.Source, q.ID}]; ok {
 		return c
 	}
 	return QueueCheck{Check: Check{Level: LevelNone}, SLA: Check{Level: LevelNone}, LongestWait: Check{Level: LevelNone}, Waiting: Check{Level: LevelNone}}
+}
+
+// agentsCheck records the agents past their state's time limit in ev and
+// returns the agent grid's summary: how many are critical and warn. With no
+// limits it is LevelNone.
+func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
+	limits := b.Thresholds.StateTime
+	if len(limits) == 0 {
+		return Check{Level: LevelNone}
+	}
+	now := mb.GeneratedAt
+	sum := Check{Level: LevelOK}
+	var nCrit, nWarn int
+	ev.Agents = map[AgentKey]Check{}
+	for i := range mb.Agents {
+		a := &mb.Agents[i]
+		l, ok := limits[a.State]
+		if !ok || a.Since == nil {
+			continue
+		}
+		ev.crossing(now, a.Since, l.Warn, l.Critical)
+		d := now.Sub(*a.Since)
+		var c Check
+		switch {
+		case l.Critical != nil && d >= *l.Critical:
+			c = Check{LevelCritical, fmt.Sprintf("%s %s, limit %s", stateWords(a.State), clock(d), clock(*l.Critical))}
+			nCrit++
+		case l.Warn != nil && d >= *l.Warn:
+			c = Check{LevelWarn, fmt.Sprintf("%s %s, warn at %s", stateWords(a.State), clock(d), clock(*l.Warn))}
+			nWarn++
+		default:
+			continue
+		}
+		ev.Agents[AgentKey{a.Source, a.ID}] = c
+		if c.Level.Worse(sum.Level) {
+			sum.Level = c.Level
+		}
+	}
+	sum.Reason = countReason(nCrit, nWarn, "agent")
+	return sum
+}
+
+// stateWords names a state in a reason: "in wrap-up".
+func stateWords(s model.State) string {
+	switch s {
+	case model.StateWrapUp:
+		return "in wrap-up"
+	case model.StateAvailable:
+		return "available"
+	case model.StateBusy:
+		return "busy"
+	case model.StateAway:
+		return "away"
+	case model.StateOffline:
+		return "offline"
+	}
+	return "in " + string(s)
 }
 
 // groupsCheck is the queue-group tile's check: the worst group SLA, and
@@ -203,6 +275,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 	table.Reason = countReason(nCrit, nWarn, "queue")
 	ev.Tiles[config.TileQueueTable] = table
 	ev.Tiles[config.TileQueueGroups] = b.groupsCheck(mb.QueueGroups)
+	ev.Tiles[config.TileAgentGrid] = b.agentsCheck(&ev, mb)
 
 	t := mb.Totals()
 	th := b.Thresholds

@@ -117,6 +117,16 @@ type Thresholds struct {
 	LongestWaitCritical *time.Duration
 	WaitingWarn         *int // contacts waiting, per queue and per tile
 	WaitingCritical     *int
+	// StateTime says, per agent state, how long an agent may stay in it
+	// before the agent turns warn or critical ("wrap_up: {warn: 2m}").
+	// Board-wide only; nil: no limits.
+	StateTime map[model.State]StateLimit
+}
+
+// StateLimit is how long an agent may stay in one state. A nil field has no
+// threshold.
+type StateLimit struct {
+	Warn, Critical *time.Duration
 }
 
 // Over returns t with base's values where t has none.
@@ -138,6 +148,9 @@ func (t Thresholds) Over(base Thresholds) Thresholds {
 	}
 	if t.WaitingCritical == nil {
 		t.WaitingCritical = base.WaitingCritical
+	}
+	if t.StateTime == nil {
+		t.StateTime = base.StateTime
 	}
 	return t
 }

@@ -440,8 +440,36 @@ func (p *parser) thresholdHandlers(r *thresholdsRaw, h map[string]func(*yaml.Nod
 
 func (p *parser) thresholds(n *yaml.Node, field string) thresholdsRaw {
 	var r thresholdsRaw
-	p.mapping(n, field, p.thresholdHandlers(&r, map[string]func(*yaml.Node, string){}))
+	p.mapping(n, field, p.thresholdHandlers(&r, map[string]func(*yaml.Node, string){
+		"state_time": func(n *yaml.Node, f string) { r.t.StateTime = p.stateTime(n, f) },
+	}))
 	return r
+}
+
+// stateTime reads per-state time limits: a mapping of agent states to
+// {warn, critical} durations.
+func (p *parser) stateTime(n *yaml.Node, field string) map[model.State]StateLimit {
+	out := map[model.State]StateLimit{}
+	h := map[string]func(*yaml.Node, string){}
+	for _, st := range model.States() {
+		h[string(st)] = func(n *yaml.Node, f string) {
+			var l StateLimit
+			var wl, cl int
+			p.mapping(n, f, map[string]func(*yaml.Node, string){
+				"warn":     func(n *yaml.Node, f string) { l.Warn, wl = p.duration(n, f) },
+				"critical": func(n *yaml.Node, f string) { l.Critical, cl = p.duration(n, f) },
+			})
+			if l.Warn != nil && l.Critical != nil && *l.Critical < *l.Warn {
+				p.problems = append(p.problems, Problem{Line: max(wl, cl), Field: f + ".critical",
+					Msg: fmt.Sprintf("critical %s is below warn %s; critical must be the longer time", *l.Critical, *l.Warn)})
+			}
+			if l.Warn != nil || l.Critical != nil {
+				out[st] = l
+			}
+		}
+	}
+	p.mapping(n, field, h)
+	return out
 }
 
 // checkOrder reports critical thresholds that are milder than warn ones in

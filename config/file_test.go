@@ -133,6 +133,12 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			"w.yaml:4: defaults.thresholds.longest_wait_critical: longest_wait_critical 1m30s is below longest_wait_warn 2m0s"},
 		{"waiting critical below warn", "boards:\n  - id: a\n    queue_thresholds:\n      - queue_id: \"1\"\n        waiting_warn: 9\n        waiting_critical: 3\n",
 			"w.yaml:6: boards[0].queue_thresholds[0].waiting_critical: waiting_critical 3 is below waiting_warn 9"},
+		{"state time critical below warn", "defaults:\n  thresholds:\n    state_time:\n      wrap_up:\n        warn: 5m\n        critical: 2m\n",
+			"w.yaml:6: defaults.thresholds.state_time.wrap_up.critical: critical 2m0s is below warn 5m0s"},
+		{"state time unknown state", "boards:\n  - id: a\n    thresholds:\n      state_time:\n        wrapup: {warn: 2m}\n",
+			"w.yaml:5: boards[0].thresholds.state_time.wrapup"},
+		{"state time not per queue", "boards:\n  - id: a\n    queue_thresholds:\n      - queue_id: \"1\"\n        state_time: {away: {warn: 1m}}\n",
+			"w.yaml:5: boards[0].queue_thresholds[0].state_time"},
 		{"bad duration", "defaults:\n  thresholds:\n    longest_wait_warn: soon\n",
 			`w.yaml:3: defaults.thresholds.longest_wait_warn: soon: want seconds or a duration like "90s" or "2m"`},
 		{"negative count", "defaults:\n  thresholds:\n    waiting_warn: -1\n",
@@ -294,6 +300,36 @@ boards:
 	if len(q.QueueThresholds) != 1 || q.QueueThresholds[0].PathPrefix != "Support/VIP" || *q.QueueThresholds[0].Thresholds.SLAWarn != 99 ||
 		q.QueueThresholds[0].Thresholds.SLACritical != nil {
 		t.Errorf("queue thresholds keep only their own fields: %+v", q.QueueThresholds)
+	}
+}
+
+// Agent state time limits: per state, warn and critical; a board without
+// its own inherits the defaults'.
+func TestStateTimeLimits(t *testing.T) {
+	f, err := LoadFile(writeFile(t, "w.yaml", `defaults:
+  thresholds:
+    state_time:
+      wrap_up: {warn: 2m, critical: 5m}
+      away:
+        warn: 900
+boards:
+  - id: inherits
+  - id: own
+    thresholds:
+      state_time:
+        busy: {critical: 20m}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.Board("inherits")
+	wu, away := b.Thresholds.StateTime[model.StateWrapUp], b.Thresholds.StateTime[model.StateAway]
+	if len(b.Thresholds.StateTime) != 2 || *wu.Warn != 2*time.Minute || *wu.Critical != 5*time.Minute || *away.Warn != 15*time.Minute || away.Critical != nil {
+		t.Errorf("inherited state_time %+v", b.Thresholds.StateTime)
+	}
+	b, _ = f.Board("own")
+	if l, ok := b.Thresholds.StateTime[model.StateBusy]; len(b.Thresholds.StateTime) != 1 || !ok || *l.Critical != 20*time.Minute || l.Warn != nil {
+		t.Errorf("the board's own state_time %+v", b.Thresholds.StateTime)
 	}
 }
 

@@ -158,7 +158,7 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 	}
 
 	for _, a := range mb.Agents {
-		w.Agents = append(w.Agents, agentView(a))
+		w.Agents = append(w.Agents, agentView(a, ev.Agent(a)))
 	}
 	w.AgentCols = agentColumns(len(w.Agents))
 	return w
@@ -353,7 +353,7 @@ func palette() [19]paletteColor {
 }
 
 // agentView is an agent as the wall and the embeds show it.
-func agentView(a model.Agent) views.Agent {
+func agentView(a model.Agent, c boards.Check) views.Agent {
 	v := views.Agent{
 		Key:        domKey(a.Source, a.ID),
 		Name:       a.Name,
@@ -364,6 +364,8 @@ func agentView(a model.Agent) views.Agent {
 		Since:      unixMilli(a.Since),
 		OnHold:     a.OnHold,
 		HoldSince:  unixMilli(a.HoldSince),
+		Level:      string(c.Level),
+		Reason:     c.Reason,
 	}
 	if !a.State.Valid() {
 		v.State = string(model.StateUnknown)

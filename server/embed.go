@@ -301,7 +301,7 @@ func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, 
 				v.More = len(mb.Agents) - maxEmbedAgents
 				break
 			}
-			v.Agents = append(v.Agents, agentView(a))
+			v.Agents = append(v.Agents, agentView(a, ev.Agent(a)))
 		}
 	default:
 		v.Kind = views.EmbedFigure

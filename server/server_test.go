@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -620,5 +621,52 @@ func TestThresholdCrossingRerendersWithoutNewData(t *testing.T) {
 	m := waitMessage(t, c, func(m string) bool { return strings.Contains(m, "lvl-warn") })
 	if !regexp.MustCompile(`class="tile tile-longest_wait lvl-warn`).MatchString(m) || !strings.Contains(m, "▲") {
 		t.Errorf("after the crossing the longest wait tile does not warn with an icon")
+	}
+}
+
+// An agent who stays in wrap-up past the board's limit turns warn on the
+// wall, and critical later, without new data: the server re-renders at the
+// crossing. The supervisor row carries the level for the breach list.
+func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
+	set := loadSet(t, "defaults:\n  thresholds:\n    state_time:\n      wrap_up: {warn: 1s, critical: 2s}\nboards:\n  - id: all\n", nil)
+	ts := startServer(t, Options{Boards: fixedSet(set), RetryInterval: time.Hour})
+	now := time.Now()
+	st := fixture(now, 3, 1)
+	for i := range st.Agents {
+		st.Agents[i].State, st.Agents[i].Since = model.StateAvailable, ptr(now.Add(-time.Hour))
+	}
+	st.Agents[1].State, st.Agents[1].Status, st.Agents[1].Since = model.StateWrapUp, "Wrap-up", ptr(now.Add(-300*time.Millisecond))
+	mustPut(t, ts.store, st)
+	key := domKey(st.Source, st.Agents[1].ID)
+	card := regexp.MustCompile(`<div class="agent [^"]*lvl-(\w+)[^"]*" id="a-` + regexp.QuoteMeta(key) + `" title="([^"]*)"`)
+	level := func(m string) (string, string) {
+		if g := card.FindStringSubmatch(m); g != nil {
+			return g[1], g[2]
+		}
+		return "", ""
+	}
+	c := dial(t, ts)
+	if l, _ := level(readMessage(t, c, 5*time.Second)); l != "none" {
+		t.Fatalf("first render: the agent's card is %q, want none", l)
+	}
+	m := waitMessage(t, c, func(m string) bool { l, _ := level(m); return l == "warn" })
+	if _, why := level(m); !strings.Contains(why, "in wrap-up") || !strings.Contains(why, "warn at 0:01") {
+		t.Errorf("warn reason %q", why)
+	}
+	m = waitMessage(t, c, func(m string) bool { l, _ := level(m); return l == "critical" })
+	if _, why := level(m); !strings.Contains(why, "limit 0:02") {
+		t.Errorf("critical reason %q", why)
+	}
+	// Available agents have no limit: they stay unmarked.
+	for _, a := range []model.Agent{st.Agents[0], st.Agents[2]} {
+		if strings.Contains(m, `lvl-warn" id="a-`+domKey(a.Source, a.ID)) || strings.Contains(m, `lvl-critical" id="a-`+domKey(a.Source, a.ID)) {
+			t.Errorf("agent %s without a limit is marked", a.ID)
+		}
+	}
+	_, page, _ := get(t, ts.http.URL+"/boards/all/supervisor")
+	rows := svRows(t, page, "sv-agents")
+	i := slices.IndexFunc(rows, func(r svRow) bool { return r.id == "sa-"+key })
+	if i < 0 || rows[i].attrs["data-level"] != "critical" || rows[i].attrs["data-breach-key"] != "agent:"+key {
+		t.Errorf("supervisor row of the agent: %+v", rows[i])
 	}
 }

@@ -316,6 +316,8 @@ func supervisorView(def *boards.Board, mb model.Board, now time.Time, storeDown 
 			HoldSince:  unixMilli(a.HoldSince),
 			Index:      len(v.Agents),
 		}
+		c := ev.Agent(a)
+		row.Level, row.Reason = string(c.Level), c.Reason
 		if row.Status == "" {
 			row.Status = row.StateLabel
 		}

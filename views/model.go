@@ -155,6 +155,10 @@ type Agent struct {
 	Since      int64  // Unix ms; 0 when unknown
 	OnHold     bool
 	HoldSince  int64 // Unix ms; 0 when unknown
+	// Level is warn or critical when the agent is past the board's time
+	// limit for the state (Reason says so); else LevelNone.
+	Level  string
+	Reason string
 }
 
 // QueueGroupRow is one row of a queue-group table (wall, embed, supervisor):
