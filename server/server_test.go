@@ -653,6 +653,10 @@ func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
 	if _, why := level(m); !strings.Contains(why, "in wrap-up") || !strings.Contains(why, "warn at 0:01") {
 		t.Errorf("warn reason %q", why)
 	}
+	// Not colour alone: the card carries the level's icon.
+	if !strings.Contains(m, `<span class="a-lvl lvl-warn" aria-hidden="true">▲</span>`) {
+		t.Error("the warn card has no ▲ icon")
+	}
 	m = waitMessage(t, c, func(m string) bool { l, _ := level(m); return l == "critical" })
 	if _, why := level(m); !strings.Contains(why, "limit 0:02") {
 		t.Errorf("critical reason %q", why)
