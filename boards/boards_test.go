@@ -721,4 +721,18 @@ func TestAgentStateTimeLimits(t *testing.T) {
 	if want := t0.Add(30 * time.Second); !ev.NextChange.Equal(want) {
 		t.Errorf("next change %v, want %v (agent 3 reaching 2:00 in wrap-up)", ev.NextChange, want)
 	}
+
+	// A limit for the status (any case and spacing) wins over the state's:
+	// a meal may last longer than other time away.
+	s = load(t, "defaults:\n  thresholds:\n    state_time:\n      away: {warn: 10m, critical: 30m}\n    status_time:\n      \"meal \": {warn: 40m, critical: 1h}\n")
+	b = get(t, s, "all")
+	ags[0].Status = "Meal"
+	ags[1].State, ags[1].Status, ags[1].Since = model.StateAway, "Break", ago(12*time.Minute)
+	ev = b.Evaluate(b.Apply(states, t0))
+	if c := ev.Agent(ags[0]); c.Level != LevelWarn || c.Reason != "Meal 45:00, warn at 40:00" {
+		t.Errorf("agent at meal for 45 min: %+v, want warn by the Meal limit", c)
+	}
+	if c := ev.Agent(ags[1]); c.Level != LevelWarn || c.Reason != "away 12:00, warn at 10:00" {
+		t.Errorf("agent on break for 12 min: %+v, want warn by the away limit", c)
+	}
 }

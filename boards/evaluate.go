@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wallboard/wallboard/config"
@@ -127,8 +128,8 @@ func (e Evaluation) Queue(q model.Queue) QueueCheck {
 // returns the agent grid's summary: how many are critical and warn. With no
 // limits it is LevelNone.
 func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
-	limits := b.Thresholds.StateTime
-	if len(limits) == 0 {
+	limits, byStatus := b.Thresholds.StateTime, b.Thresholds.StatusTime
+	if len(limits) == 0 && len(byStatus) == 0 {
 		return Check{Level: LevelNone}
 	}
 	now := mb.GeneratedAt
@@ -137,19 +138,27 @@ func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
 	ev.Agents = map[AgentKey]Check{}
 	for i := range mb.Agents {
 		a := &mb.Agents[i]
-		l, ok := limits[a.State]
-		if !ok || a.Since == nil {
+		if a.Since == nil {
 			continue
+		}
+		// A limit for the agent's status wins over one for its state.
+		words := strings.TrimSpace(a.Status)
+		l, ok := byStatus[model.FoldStatus(words)]
+		if !ok || words == "" {
+			words = stateWords(a.State)
+			if l, ok = limits[a.State]; !ok {
+				continue
+			}
 		}
 		ev.crossing(now, a.Since, l.Warn, l.Critical)
 		d := now.Sub(*a.Since)
 		var c Check
 		switch {
 		case l.Critical != nil && d >= *l.Critical:
-			c = Check{LevelCritical, fmt.Sprintf("%s %s, limit %s", stateWords(a.State), clock(d), clock(*l.Critical))}
+			c = Check{LevelCritical, fmt.Sprintf("%s %s, limit %s", words, clock(d), clock(*l.Critical))}
 			nCrit++
 		case l.Warn != nil && d >= *l.Warn:
-			c = Check{LevelWarn, fmt.Sprintf("%s %s, warn at %s", stateWords(a.State), clock(d), clock(*l.Warn))}
+			c = Check{LevelWarn, fmt.Sprintf("%s %s, warn at %s", words, clock(d), clock(*l.Warn))}
 			nWarn++
 		default:
 			continue

@@ -121,6 +121,9 @@ type Thresholds struct {
 	// before the agent turns warn or critical ("wrap_up: {warn: 2m}").
 	// Board-wide only; nil: no limits.
 	StateTime map[model.State]StateLimit
+	// StatusTime is the same per vendor status name ("Break: {warn: 15m}"),
+	// keyed by model.FoldStatus of the name; it wins over StateTime.
+	StatusTime map[string]StateLimit
 }
 
 // StateLimit is how long an agent may stay in one state. A nil field has no
@@ -151,6 +154,9 @@ func (t Thresholds) Over(base Thresholds) Thresholds {
 	}
 	if t.StateTime == nil {
 		t.StateTime = base.StateTime
+	}
+	if t.StatusTime == nil {
+		t.StatusTime = base.StatusTime
 	}
 	return t
 }

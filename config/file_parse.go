@@ -441,9 +441,50 @@ func (p *parser) thresholdHandlers(r *thresholdsRaw, h map[string]func(*yaml.Nod
 func (p *parser) thresholds(n *yaml.Node, field string) thresholdsRaw {
 	var r thresholdsRaw
 	p.mapping(n, field, p.thresholdHandlers(&r, map[string]func(*yaml.Node, string){
-		"state_time": func(n *yaml.Node, f string) { r.t.StateTime = p.stateTime(n, f) },
+		"state_time":  func(n *yaml.Node, f string) { r.t.StateTime = p.stateTime(n, f) },
+		"status_time": func(n *yaml.Node, f string) { r.t.StatusTime = p.statusTime(n, f) },
 	}))
 	return r
+}
+
+// statusTime reads per-status time limits: a mapping of vendor status names
+// (any case and spacing) to {warn, critical} durations.
+func (p *parser) statusTime(n *yaml.Node, field string) map[string]StateLimit {
+	out := map[string]StateLimit{}
+	n = p.deref(n)
+	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return out
+	}
+	if n.Kind != yaml.MappingNode {
+		p.add(n, field, "want a mapping of status names to {warn, critical}, got %s", kindName(n))
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn := p.deref(n.Content[i])
+		if kn == nil || kn.Kind != yaml.ScalarNode || model.FoldStatus(kn.Value) == "" {
+			p.add(n.Content[i], field, "keys must be status names")
+			continue
+		}
+		if l, ok := p.timeLimit(n.Content[i+1], join(field, kn.Value)); ok {
+			out[model.FoldStatus(kn.Value)] = l
+		}
+	}
+	return out
+}
+
+// timeLimit reads {warn, critical} durations; ok is false when neither is set.
+func (p *parser) timeLimit(n *yaml.Node, f string) (StateLimit, bool) {
+	var l StateLimit
+	var wl, cl int
+	p.mapping(n, f, map[string]func(*yaml.Node, string){
+		"warn":     func(n *yaml.Node, f string) { l.Warn, wl = p.duration(n, f) },
+		"critical": func(n *yaml.Node, f string) { l.Critical, cl = p.duration(n, f) },
+	})
+	if l.Warn != nil && l.Critical != nil && *l.Critical < *l.Warn {
+		p.problems = append(p.problems, Problem{Line: max(wl, cl), Field: f + ".critical",
+			Msg: fmt.Sprintf("critical %s is below warn %s; critical must be the longer time", *l.Critical, *l.Warn)})
+	}
+	return l, l.Warn != nil || l.Critical != nil
 }
 
 // stateTime reads per-state time limits: a mapping of agent states to
@@ -453,17 +494,7 @@ func (p *parser) stateTime(n *yaml.Node, field string) map[model.State]StateLimi
 	h := map[string]func(*yaml.Node, string){}
 	for _, st := range model.States() {
 		h[string(st)] = func(n *yaml.Node, f string) {
-			var l StateLimit
-			var wl, cl int
-			p.mapping(n, f, map[string]func(*yaml.Node, string){
-				"warn":     func(n *yaml.Node, f string) { l.Warn, wl = p.duration(n, f) },
-				"critical": func(n *yaml.Node, f string) { l.Critical, cl = p.duration(n, f) },
-			})
-			if l.Warn != nil && l.Critical != nil && *l.Critical < *l.Warn {
-				p.problems = append(p.problems, Problem{Line: max(wl, cl), Field: f + ".critical",
-					Msg: fmt.Sprintf("critical %s is below warn %s; critical must be the longer time", *l.Critical, *l.Warn)})
-			}
-			if l.Warn != nil || l.Critical != nil {
+			if l, ok := p.timeLimit(n, f); ok {
 				out[st] = l
 			}
 		}

@@ -312,6 +312,8 @@ func TestStateTimeLimits(t *testing.T) {
       wrap_up: {warn: 2m, critical: 5m}
       away:
         warn: 900
+    status_time:
+      "Lunch Break": {warn: 45m}
 boards:
   - id: inherits
   - id: own
@@ -326,6 +328,9 @@ boards:
 	wu, away := b.Thresholds.StateTime[model.StateWrapUp], b.Thresholds.StateTime[model.StateAway]
 	if len(b.Thresholds.StateTime) != 2 || *wu.Warn != 2*time.Minute || *wu.Critical != 5*time.Minute || *away.Warn != 15*time.Minute || away.Critical != nil {
 		t.Errorf("inherited state_time %+v", b.Thresholds.StateTime)
+	}
+	if l, ok := b.Thresholds.StatusTime[model.FoldStatus("lunch-break")]; !ok || *l.Warn != 45*time.Minute {
+		t.Errorf("status_time %+v, want Lunch Break folded", b.Thresholds.StatusTime)
 	}
 	b, _ = f.Board("own")
 	if l, ok := b.Thresholds.StateTime[model.StateBusy]; len(b.Thresholds.StateTime) != 1 || !ok || *l.Critical != 20*time.Minute || l.Warn != nil {

@@ -81,6 +81,10 @@ func (m *StatusMap) State(status string) State {
 	return t.fallback
 }
 
+// FoldStatus is the form status names are compared in: lower case, without
+// spaces, dashes and underscores ("Wrap-up" and "wrap up" are the same).
+func FoldStatus(s string) string { return foldStatus(s) }
+
 func foldStatus(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
