@@ -51,6 +51,7 @@ type Board struct {
 	Names           NameMode
 	Theme           Theme
 	Rotate          time.Duration // page rotation interval; 0: never rotate
+	BurnIn          time.Duration // how often the wall shifts a few pixels against burn-in; 0: never
 	EmbedOrigins    []string      // origins allowed to frame this board, on top of access.embed
 }
 
@@ -227,6 +228,7 @@ type Defaults struct {
 	Names      NameMode
 	Theme      Theme
 	Rotate     time.Duration
+	BurnIn     time.Duration
 }
 
 // BuiltinDefaults are the defaults of a file that gives none.
@@ -239,6 +241,7 @@ func BuiltinDefaults() Defaults {
 		Names:      NamesFull,
 		Theme:      ThemeDark,
 		Rotate:     20 * time.Second,
+		BurnIn:     3 * time.Minute,
 	}
 }
 
@@ -384,7 +387,7 @@ const AllBoardID = "all"
 
 func allBoard(d Defaults) Board {
 	return Board{ID: AllBoardID, Title: "All queues", Implicit: true, Thresholds: d.Thresholds,
-		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate}
+		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate, BurnIn: d.BurnIn}
 }
 
 // maxFileSize bounds what LoadFile reads.

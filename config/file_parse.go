@@ -99,6 +99,9 @@ func parseFile(path string, data []byte) (*File, error) {
 	if defaults.rotate != nil {
 		d.Rotate = *defaults.rotate
 	}
+	if defaults.burnIn != nil {
+		d.BurnIn = *defaults.burnIn
+	}
 	// Boards with the defaults applied.
 	seen := map[string]int{}
 	haveAll := false
@@ -138,6 +141,11 @@ func parseFile(path string, data []byte) (*File, error) {
 			b.Rotate = *rb.rotate
 		} else {
 			b.Rotate = d.Rotate
+		}
+		if rb.burnIn != nil {
+			b.BurnIn = *rb.burnIn
+		} else {
+			b.BurnIn = d.BurnIn
 		}
 		f.Boards = append(f.Boards, b)
 	}
@@ -596,6 +604,17 @@ func (p *parser) theme(n *yaml.Node, field string) Theme {
 
 // rotate reads a rotation interval: seconds, a duration, or "off"/0.
 func (p *parser) rotate(n *yaml.Node, field string) *time.Duration {
+	return p.interval(n, field, 3*time.Second, "too fast to read")
+}
+
+// burnIn reads how often the wall shifts against burn-in: seconds, a
+// duration, or "off"/0.
+func (p *parser) burnIn(n *yaml.Node, field string) *time.Duration {
+	return p.interval(n, field, 10*time.Second, "too often: the wall would wander")
+}
+
+// interval reads a repeating interval of at least least, or "off"/0.
+func (p *parser) interval(n *yaml.Node, field string, least time.Duration, tooShort string) *time.Duration {
 	v, vn, ok := p.scalar(n, field)
 	if !ok {
 		return nil
@@ -609,8 +628,8 @@ func (p *parser) rotate(n *yaml.Node, field string) *time.Duration {
 		p.add(vn, field, "%s: %v, or off", v, err)
 		return nil
 	}
-	if d != 0 && d < 3*time.Second {
-		p.add(vn, field, "%s is too fast to read; want 3s or more, or off", v)
+	if d != 0 && d < least {
+		p.add(vn, field, "%s is %s; want %s or more, or off", v, tooShort, least)
 		return nil
 	}
 	return &d
@@ -626,6 +645,7 @@ type rawBoard struct {
 	th     thresholdsRaw
 	qth    []thresholdsRaw
 	rotate *time.Duration
+	burnIn *time.Duration
 }
 
 func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
@@ -706,6 +726,7 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 			"names":         func(n *yaml.Node, f string) { b.Names = p.names(n, f) },
 			"theme":         func(n *yaml.Node, f string) { b.Theme = p.theme(n, f) },
 			"rotate":        func(n *yaml.Node, f string) { rb.rotate = p.rotate(n, f) },
+			"burn_in":       func(n *yaml.Node, f string) { rb.burnIn = p.burnIn(n, f) },
 			"embed_origins": func(n *yaml.Node, f string) { b.EmbedOrigins = p.origins(n, f) },
 		})
 		if b.ID == "" && rb.idNode != nil && rb.idNode.Kind == yaml.MappingNode {
@@ -722,6 +743,7 @@ type defaultsRaw struct {
 	names  NameMode
 	theme  Theme
 	rotate *time.Duration
+	burnIn *time.Duration
 }
 
 func (p *parser) defaults(n *yaml.Node, field string) defaultsRaw {
@@ -732,6 +754,7 @@ func (p *parser) defaults(n *yaml.Node, field string) defaultsRaw {
 		"names":      func(n *yaml.Node, f string) { d.names = p.names(n, f) },
 		"theme":      func(n *yaml.Node, f string) { d.theme = p.theme(n, f) },
 		"rotate":     func(n *yaml.Node, f string) { d.rotate = p.rotate(n, f) },
+		"burn_in":    func(n *yaml.Node, f string) { d.burnIn = p.burnIn(n, f) },
 	})
 	return d
 }

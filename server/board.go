@@ -43,6 +43,7 @@ func wallView(def *boards.Board, mb model.Board, now time.Time, demo, storeDown 
 		StoreDown: storeDown,
 		NoSources: len(mb.Sources) == 0,
 		Rotate:    def.Rotate.Milliseconds(),
+		BurnIn:    def.BurnIn.Milliseconds(),
 	}
 	if storeDown {
 		w.StoreError = storeDownText

@@ -458,3 +458,46 @@ func TestBrowserWallQueueGroups(t *testing.T) {
 		t.Errorf("40 queue groups: %d shown, %d in view, pager %q, scrollbars %v", g.Shown, g.InView, g.Pager, g.Scroll)
 	}
 }
+
+// Burn-in protection: the wall's content moves a little at the board's
+// interval, and stays inside the screen; a board with burn_in off stays put.
+func TestBrowserWallBurnInShift(t *testing.T) {
+	ctx := browser(t)
+	set := loadSet(t, "boards:\n  - id: all\n  - id: still\n    burn_in: off\n", func(f *config.File) {
+		for i := range f.Boards {
+			if f.Boards[i].ID == "all" {
+				f.Boards[i].BurnIn = 300 * time.Millisecond // faster than the file allows
+			}
+		}
+	})
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Boards: fixedSet(set)})
+	mustPut(t, ls.store, fixture(time.Now(), 20, 5))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatal(err)
+	}
+	const offsetJS = `(() => { const r = document.querySelector('#wb-wall > header').getBoundingClientRect(); return [r.left, r.top].join(','); })()`
+	const overflowJS = `document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight`
+
+	openWall(t, ctx, ls)
+	seen := map[string]bool{eval[string](t, ctx, offsetJS): true}
+	for range 8 {
+		time.Sleep(350 * time.Millisecond)
+		seen[eval[string](t, ctx, offsetJS)] = true
+		if eval[bool](t, ctx, overflowJS) {
+			t.Fatal("the shifted wall overflows the screen")
+		}
+	}
+	if len(seen) < 3 {
+		t.Errorf("the wall took %d positions in 3 s at a 300 ms shift, want it to move: %v", len(seen), seen)
+	}
+
+	openPage(t, ctx, ls, "/boards/still")
+	if v := eval[string](t, ctx, `document.querySelector('#wb-wall').dataset.burnIn`); v != "0" {
+		t.Errorf("burn_in off: the wall's data-burn-in is %q, want 0", v)
+	}
+	still := eval[string](t, ctx, offsetJS)
+	time.Sleep(time.Second)
+	if got := eval[string](t, ctx, offsetJS); got != still {
+		t.Errorf("burn_in off, yet the wall moved from %s to %s", still, got)
+	}
+}

@@ -13,7 +13,8 @@
 //   #wb-wall[data-rotate] ms (0: the first page stays). Everything is
 //   recomputed after each message and on resize; items off the current page
 //   carry data-off (morphing keeps it, see below).
-// - Burn-in: every SHIFT_EVERY the content moves by a few pixels inside the
+// - Burn-in: every data-burn-in ms of #wb-wall (the board's burn_in; default
+//   SHIFT_EVERY; 0: never) the content moves by a few pixels inside the
 //   wall's padding (CSS variables --sx/--sy), never causing overflow.
 // - Reconnect: htmx-ext-ws reconnects only after abnormal closes; this file
 //   reconnects after any close, forever, with jittered exponential back-off.
@@ -305,7 +306,8 @@
     var wall = document.getElementById("wb-wall");
     var every = wall ? Number(wall.getAttribute("data-rotate")) : 0;
     if (every > 0) { setInterval(rotate, Math.max(every, 1000)); }
-    if (wall) { setInterval(shift, SHIFT_EVERY); }
+    var burnIn = wall ? Number(wall.getAttribute("data-burn-in") || SHIFT_EVERY) : 0;
+    if (burnIn > 0) { setInterval(shift, Math.max(burnIn, 200)); }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

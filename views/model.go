@@ -200,6 +200,7 @@ type Wall struct {
 	Sources    []Source
 	NoSources  bool
 	Rotate     int64 // page rotation interval in ms; 0: never rotate
+	BurnIn     int64 // burn-in shift interval in ms; 0: never shift
 
 	// Tiles are the figure tiles, in the board's order.
 	Tiles []Tile
