@@ -1,5 +1,6 @@
 // Package history keeps, per queue and per board, what waited, the longest
-// wait and the SLA once a minute for the last day, for sparklines. A Sampler
+// wait and the SLA once a minute for the last day, for sparklines; and per
+// queue group, its call and chat SLA. A Sampler
 // (run on the elected leader) reads the live snapshot and appends one Sample
 // per series; a Store keeps them, in Redis shared by every replica or in
 // memory for a single server.
@@ -61,6 +62,29 @@ func (o Options) withDefaults() Options {
 // QueueKey is the series key of a queue.
 func QueueKey(source, id string) string { return "queue:" + source + ":" + id }
 
+// GroupKey is the series key of a queue group.
+func GroupKey(source, id string) string { return "group:" + source + ":" + id }
+
+// GroupSamples are the samples of a source's queue groups at now, by group
+// id: one sample per group with its call and chat SLA together.
+func GroupSamples(groups []model.QueueGroup, now time.Time, stale bool) map[string]Sample {
+	out := map[string]Sample{}
+	for _, g := range groups {
+		s, ok := out[g.ID]
+		if !ok {
+			s = Sample{At: now, Stale: stale}
+		}
+		switch g.Channel {
+		case "call":
+			s.SLACall = clone(g.SLAPercent)
+		case "chat":
+			s.SLAChat = clone(g.SLAPercent)
+		}
+		out[g.ID] = s
+	}
+	return out
+}
+
 // BoardKey is the series key of a board.
 func BoardKey(id string) string { return "board:" + id }
 
@@ -111,6 +135,16 @@ type BoardHistory struct {
 	Since   time.Time      `json:"since"`
 	Samples []Sample       `json:"samples"`
 	Queues  []QueueHistory `json:"queues"`
+	Groups  []GroupHistory `json:"groups"`
+}
+
+// GroupHistory is one queue group's series (call and chat SLA) in a
+// BoardHistory.
+type GroupHistory struct {
+	Source  string   `json:"source"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Samples []Sample `json:"samples"`
 }
 
 // QueueHistory is one queue's series in a BoardHistory.
@@ -129,11 +163,23 @@ func ForBoard(ctx context.Context, st Store, b model.Board, since time.Time) (Bo
 	for _, q := range b.Queues {
 		keys = append(keys, QueueKey(q.Source, q.ID))
 	}
+	var groups []model.QueueGroup // one per source and id
+	seen := map[string]bool{}
+	for _, g := range b.QueueGroups {
+		if k := GroupKey(g.Source, g.ID); !seen[k] {
+			seen[k] = true
+			groups = append(groups, g)
+			keys = append(keys, k)
+		}
+	}
 	series, err := rangeMany(ctx, st, keys, since)
 	if err != nil {
 		return BoardHistory{}, err
 	}
-	h := BoardHistory{Board: b.ID, Since: since, Samples: nonNil(series[keys[0]]), Queues: []QueueHistory{}}
+	h := BoardHistory{Board: b.ID, Since: since, Samples: nonNil(series[keys[0]]), Queues: []QueueHistory{}, Groups: []GroupHistory{}}
+	for _, g := range groups {
+		h.Groups = append(h.Groups, GroupHistory{Source: g.Source, ID: g.ID, Name: g.Name, Samples: nonNil(series[GroupKey(g.Source, g.ID)])})
+	}
 	for _, q := range b.Queues {
 		h.Queues = append(h.Queues, QueueHistory{
 			Source: q.Source, ID: q.ID, Name: q.Name, Lang: q.Lang, Channel: q.Channel,

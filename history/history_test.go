@@ -133,6 +133,10 @@ func testState() model.SourceState {
 			{Source: "ujet", ID: "1", Name: "Sales", Channel: "call", Waiting: 2, OldestSince: &oldest, SLAPercent: f(80)},
 			{Source: "ujet", ID: "2", Name: "Support", Channel: "chat", Waiting: 1, SLAPercent: nil},
 		},
+		QueueGroups: []model.QueueGroup{
+			{Source: "ujet", ID: "20", Name: "Shipping", Channel: "call", SLAPercent: f(91.5)},
+			{Source: "ujet", ID: "20", Name: "Shipping", Channel: "chat"},
+		},
 	}
 }
 
@@ -207,6 +211,13 @@ func checkSampled(t *testing.T, hist history.Store) {
 	}
 	if len(h.Samples) != 1 || len(h.Queues) != 2 || len(h.Queues[0].Samples) != 1 {
 		t.Errorf("ForBoard since the second minute: %s", js)
+	}
+	// A queue group: one series with its call and chat SLA, null kept.
+	if len(h.Groups) != 1 || h.Groups[0].Name != "Shipping" || len(h.Groups[0].Samples) != 1 {
+		t.Fatalf("queue group history: %s", js)
+	}
+	if s := h.Groups[0].Samples[0]; s.SLACall == nil || *s.SLACall != 91.5 || s.SLAChat != nil {
+		t.Errorf("queue group sample %+v, want call 91.5 and chat null", s)
 	}
 }
 

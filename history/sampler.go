@@ -95,6 +95,11 @@ func (s *Sampler) SampleAt(ctx context.Context, now time.Time) error {
 				errs = append(errs, err)
 			}
 		}
+		for id, gs := range GroupSamples(st.QueueGroups, now, !st.OK) {
+			if err := s.store.Append(ctx, GroupKey(st.Source, id), gs); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
 	for id, b := range s.opts.Boards(states, now) {
 		if err := s.store.Append(ctx, BoardKey(id), BoardSample(b, now)); err != nil {

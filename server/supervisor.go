@@ -491,7 +491,7 @@ func groupRows(def *boards.Board, mb model.Board) []views.QueueGroupRow {
 		if !ok {
 			i = len(out)
 			index[key] = i
-			out = append(out, views.QueueGroupRow{Key: key, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
+			out = append(out, views.QueueGroupRow{Key: key, Source: g.Source, ID: g.ID, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
 		}
 		row := &out[i]
 		c := def.Group(g)

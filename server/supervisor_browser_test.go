@@ -58,6 +58,10 @@ func seedHistory(t *testing.T, store *flakyStore, hist history.Store, now time.T
 				q.SLAPercent = nil
 			}
 		}
+		s.QueueGroups = append([]model.QueueGroup(nil), st.QueueGroups...)
+		for i := range s.QueueGroups {
+			s.QueueGroups[i].SLAPercent = ptr(float64(70 + (m/10+i)%30))
+		}
 		mustPut(t, store, s)
 		if err := sampler.SampleAt(context.Background(), now.Add(-time.Duration(m)*time.Minute)); err != nil {
 			t.Fatal(err)
@@ -76,6 +80,10 @@ func TestBrowserSupervisorFiltersSortLiveAndTrends(t *testing.T) {
 	hist := history.NewMemory(history.Options{})
 	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{History: hist, RetryInterval: 200 * time.Millisecond})
 	st := supervisorFixture(now)
+	st.QueueGroups = []model.QueueGroup{
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "call", SLAPercent: ptr(91.0)},
+		{Source: st.Source, ID: "20", Name: "Shipping", Channel: "chat", SLAPercent: ptr(88.0)},
+	}
 	seedHistory(t, ls.store, hist, now, st)
 	mustPut(t, ls.store, st)
 	openSupervisor(t, ctx, ls, "/boards/all/supervisor")
@@ -170,6 +178,8 @@ func TestBrowserSupervisorFiltersSortLiveAndTrends(t *testing.T) {
 		t.Error("an SLA sparkline touches the bottom: unknown drawn as 0?")
 	}
 	waitJS(t, ctx, visibleRows("sv-queues")+`.every(r => r.querySelectorAll('svg.spark path.spark-line').length === 3)`, 5*time.Second)
+	// The queue group's call and chat SLA, each its own line.
+	waitJS(t, ctx, `document.querySelectorAll('#sv-groups tr.sv-row svg.spark path.spark-line').length === 2`, 5*time.Second)
 
 	// A shorter trend span: in the URL, fetched again, fewer points.
 	eval[bool](t, ctx, `(() => { const s = document.getElementById('sv-hours'); s.value = '1'; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`)

@@ -435,7 +435,10 @@
 
   function drawSeries(svg, samples, series, area) {
     var lines;
-    if (series === "sla") {
+    if (series === "sla_call" || series === "sla_chat") {
+      lines = [{ pts: points(samples, SERIES[series]), cls: "s-sla" }];
+      drawSpark(svg, lines, 0, 100, area);
+    } else if (series === "sla") {
       lines = area ?
         [{ pts: points(samples, SERIES.sla_call), cls: "s-sla-call" }, { pts: points(samples, SERIES.sla_chat), cls: "s-sla-chat" }] :
         [{ pts: points(samples, SERIES.sla), cls: "s-sla" }];
@@ -464,14 +467,20 @@
     });
   }
 
-  // Queue rows' sparklines; after a morph emptied them, or after a fetch.
+  // Queue and queue-group rows' sparklines; after a morph emptied them, or
+  // after a fetch.
   function drawQueueSparks() {
     if (!hist) { return; }
+    drawRowSparks("#sv-queues tr.sv-row", "data-qid", hist.queues);
+    drawRowSparks("#sv-groups tr.sv-row", "data-gid", hist.groups);
+  }
+
+  function drawRowSparks(rows, idAttr, list) {
     var byKey = {};
-    (hist.queues || []).forEach(function (q) { byKey[q.source + "\n" + q.id] = q.samples; });
-    each(document.querySelectorAll("#sv-queues tr.sv-row"), function (tr) {
+    (list || []).forEach(function (q) { byKey[q.source + "\n" + q.id] = q.samples; });
+    each(document.querySelectorAll(rows), function (tr) {
       if (tr.hidden) { return; }
-      var samples = byKey[tr.getAttribute("data-source") + "\n" + tr.getAttribute("data-qid")];
+      var samples = byKey[tr.getAttribute("data-source") + "\n" + tr.getAttribute(idAttr)];
       each(tr.querySelectorAll("svg.spark"), function (svg) {
         if (svg.getAttribute("data-drawn") === String(histVersion) && svg.firstChild) { return; }
         drawSeries(svg, samples || [], svg.getAttribute("data-series"), false);

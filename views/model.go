@@ -165,6 +165,7 @@ type Agent struct {
 // a vendor's queue group (UJET) and its SLA per channel, with levels.
 type QueueGroupRow struct {
 	Key        string
+	Source, ID string
 	Name       string
 	Call, Chat string // "—" when unknown or not reported
 	CallLevel  string
