@@ -259,17 +259,7 @@ func slaText(p *float64) string {
 }
 
 // slaClass is the colour class of an SLA at level l.
-func slaClass(l boards.Level) string {
-	switch l {
-	case boards.LevelOK:
-		return "good"
-	case boards.LevelWarn:
-		return "warn"
-	case boards.LevelCritical:
-		return "bad"
-	}
-	return "none"
-}
+func slaClass(l boards.Level) string { return views.SLAClass(string(l)) }
 
 func stateLabel(s model.State) string {
 	switch s {
