@@ -115,7 +115,7 @@ type Poller struct {
 	lastLive  bool // the previous request was a live one
 	slaDue    map[string]time.Time
 	groupsDue map[string]time.Time // by channel
-	noGroups  bool                 // the tenant answered 404: it has no queue groups
+	noGroups  bool                 // queue groups answered 400, 403 or 404: not asked again this run
 
 	ref refresh
 
@@ -333,8 +333,8 @@ func (p *Poller) ready(name string, now time.Time) bool { return !now.Before(p.e
 // between goes to at most one other request — reference data first when it
 // is urgent (at start, unknown ids), then due queue-group SLA, then a due
 // menus/sla, then periodic reference data — or to a live request when
-// nothing else is due. When nothing is
-// ready (every endpoint backing off) it returns false and when to look again.
+// nothing else is due. When nothing is ready (every endpoint backing off) it
+// returns false and when to look again.
 func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	if !p.ref.active && !now.Before(p.ref.nextPeriod) && p.ref.initialDone {
 		p.startRefresh(false)
