@@ -91,7 +91,7 @@ func (p *Board) Supervisor() views.Supervisor {
 			SLALevel:     string(qc.SLA.Level),
 			Level:        string(qc.Level),
 			Reason:       qc.Reason,
-			KLongest:     -now.UnixMilli(),
+			KLongest:     views.NoTimeKey,
 			Index:        len(v.Queues),
 		}
 		if row.OldestSince != 0 && q.Waiting > 0 {
@@ -224,7 +224,7 @@ func ApplySupervisorFilters(v *views.Supervisor, f views.SupervisorFilters) {
 					return svSortKey{}
 				}
 				if a.HoldSince == 0 {
-					return svNumKey(float64(-v.Now))
+					return svNumKey(float64(views.NoTimeKey))
 				}
 				return svNumKey(float64(-a.HoldSince))
 			}

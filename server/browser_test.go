@@ -69,6 +69,9 @@ func startLive(t *testing.T, addr string, store *flakyStore, o Options) *liveSer
 		t.Fatalf("listen %s: %v", addr, err)
 	}
 	o.Store = store
+	if o.ReconnectWithin == 0 {
+		o.ReconnectWithin = 300 * time.Millisecond // screens come back quickly after a test's restart
+	}
 	if o.Version == "" {
 		o.Version = "browser-test"
 	}

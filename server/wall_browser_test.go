@@ -361,10 +361,12 @@ func TestBrowserConfigReload(t *testing.T) {
 	openPage(t, ctx, ls, "/boards/floor")
 	eval[bool](t, ctx, `window.__card = document.querySelector('.agent'); true`)
 
-	// Another board is added: this wall gets a new render on the same socket.
+	// Another board is added: this wall stays, and its next update (made
+	// with the new board set) comes on the same socket.
 	msgs := eval[int](t, ctx, `window.__wbMsgs`)
 	cur.Store(loadSet(t, base+"  - id: lobby\n    title: Lobby\n", nil))
-	waitJS(t, ctx, fmt.Sprintf(`window.__wbMsgs > %d`, msgs), 5*time.Second)
+	mustPut(t, ls.store, fixture(now, 11, 4))
+	waitJS(t, ctx, fmt.Sprintf(`window.__wbMsgs > %d && document.querySelectorAll('.agent').length === 11`, msgs), 5*time.Second)
 	if !eval[bool](t, ctx, `window.__wbLoaded === true && window.__wbOpens === 1 && document.body.contains(window.__card)`) {
 		t.Fatal("the wall reloaded or reconnected for another board's change")
 	}
