@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of the wallboard server.
@@ -31,6 +32,14 @@ type Config struct {
 	UJET    UJET
 	Connect Connect
 	Redis   Redis
+
+	// Screens: how fast websocket screens are accepted (per second; 0: no
+	// limit), how long one may wait for its turn before a 503, and how long
+	// a stopping server gives its screens to reconnect (each at a random
+	// moment within it).
+	AcceptRate      float64
+	MaxAcceptWait   time.Duration
+	ReconnectWithin time.Duration
 
 	// Demo settings, used when no source is configured.
 	SimSeed  int64
@@ -123,6 +132,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
+	acceptRate, acceptWait, reconnect := "", "", ""
+	str(&acceptRate, setting{"accept-rate", "WALLBOARD_ACCEPT_RATE", "websocket screens accepted per second (after a restart all reconnect at once); 0: no limit"}, "1000")
+	str(&acceptWait, setting{"max-accept-wait", "WALLBOARD_MAX_ACCEPT_WAIT", "longest a screen waits for its turn before a 503 with Retry-After"}, "45s")
+	str(&reconnect, setting{"reconnect-within", "WALLBOARD_RECONNECT_WITHIN", "on shutdown, screens reconnect at a random moment within this"}, "30s")
+
 	secure := ""
 	str(&secure, setting{"secure-cookies", "WALLBOARD_SECURE_COOKIES", "true when browsers reach the wallboard over https: cookies get the Secure flag"}, "false")
 
@@ -169,6 +183,15 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("sim speed %q: want a positive number", speed)
 	}
 	c.SimSpeed = f
+	if c.AcceptRate, err = strconv.ParseFloat(acceptRate, 64); err != nil || c.AcceptRate < 0 {
+		return c, fmt.Errorf("accept rate %q: want a number of screens per second, 0 for no limit", acceptRate)
+	}
+	if c.MaxAcceptWait, err = time.ParseDuration(acceptWait); err != nil || c.MaxAcceptWait <= 0 {
+		return c, fmt.Errorf("max accept wait %q: want a duration such as 45s", acceptWait)
+	}
+	if c.ReconnectWithin, err = time.ParseDuration(reconnect); err != nil || c.ReconnectWithin <= 0 {
+		return c, fmt.Errorf("reconnect within %q: want a duration such as 30s", reconnect)
+	}
 	return c, c.validate()
 }
 

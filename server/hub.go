@@ -221,17 +221,26 @@ func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config
 }
 
 // patchMessage is a patch: the changed elements in a template marked
-// data-wb-patch, then the clock tag with the sequence number.
-func patchMessage(parts [][]byte, s views.Sync) []byte {
+// data-wb-patch (an element whose attributes alone changed as its start
+// and end tag, in a template marked data-wb-attrs), then the clock tag
+// with the sequence number.
+func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
 	n := 160
 	for _, p := range parts {
-		n += len(p)
+		n += len(p.HTML) + 40
 	}
 	var buf bytes.Buffer
 	buf.Grow(n + 64)
 	buf.WriteString(`<template data-wb-patch>`)
 	for _, p := range parts {
-		buf.Write(p)
+		if p.AttrsOnly {
+			// Only its attributes: the browser keeps the element's content.
+			buf.WriteString(`<template data-wb-attrs>`)
+			buf.Write(p.HTML)
+			buf.WriteString(`</template>`)
+			continue
+		}
+		buf.Write(p.HTML)
 	}
 	buf.WriteString(`</template>`)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.

@@ -78,7 +78,18 @@ func (s *Server) Run(ctx context.Context) error {
 			if events == nil {
 				events = s.o.Store.Subscribe(ctx)
 			}
+			if pending {
+				continue // soon renders
+			}
+			if time.Since(last) < s.o.MinInterval {
+				changed() // a render just went out: this one waits its turn
+				continue
+			}
+			r.rendered = false
 			next = s.refresh(ctx, &r, false)
+			if r.rendered {
+				last = time.Now()
+			}
 		case <-wake.C:
 			changed()
 		case <-s.hub.newView:
@@ -98,10 +109,11 @@ func (s *Server) untilNext(next time.Time) time.Duration {
 
 // runState is what the current renders show.
 type runState struct {
-	key    string      // see renderKey
-	set    *boards.Set // the board set rendered
-	active string      // the (board, view) pairs that had clients
-	next   time.Time   // the next threshold crossing of a rendered board
+	rendered bool        // the last refresh rendered
+	key      string      // see renderKey
+	set      *boards.Set // the board set rendered
+	active   string      // the (board, view) pairs that had clients
+	next     time.Time   // the next threshold crossing of a rendered board
 }
 
 // renderKey identifies what a render shows: each source's version, and
@@ -152,6 +164,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 	// learn their boards' next threshold crossings.
 	onlyNext := !changed
 	r.key, r.set, r.active = key, set, actKey
+	r.rendered = !onlyNext
 	now := s.o.Now()
 	var next time.Time
 	for id, names := range act {

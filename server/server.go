@@ -33,7 +33,9 @@
 // only what changed moves). A patch is <template data-wb-patch> holding
 // only the elements (tiles, queue rows, agent cards… each with a stable id)
 // whose rendering changed since the previous message, which the page's
-// script morphs into place one by one. Every message ends with
+// script morphs into place one by one (an element whose own attributes
+// alone changed comes as its empty start and end tag in <template
+// data-wb-attrs>: the page sets its attributes and keeps its content). Every message ends with
 // <div id="wb-sync" hx-swap-oob="true" data-now=… data-version=…
 // data-config=… data-seq=…> (the server clock in Unix ms when the message
 // was made, the server version and the board definition's fingerprint: a

@@ -696,3 +696,21 @@ func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
 		t.Errorf("supervisor row of the agent: %+v", rows[i])
 	}
 }
+
+// Screens beyond the accept rate wait their turn; one whose turn is
+// further off than MaxAcceptWait is answered 503 with Retry-After, so that
+// a reconnect storm is served in order instead of all at once.
+func TestAcceptRateAnswers503WithRetryAfter(t *testing.T) {
+	ts := startServer(t, Options{AcceptRate: 0.01, MaxAcceptWait: 10 * time.Millisecond})
+	mustPut(t, ts.store, fixture(time.Now(), 2, 1))
+	first := dial(t, ts)
+	readMessage(t, first, 5*time.Second)
+	url := "ws" + strings.TrimPrefix(ts.http.URL, "http") + "/boards/all/ws"
+	_, resp, err := websocket.Dial(context.Background(), url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a screen past the accept rate: %v (%v), want 503", err, resp)
+	}
+	if ra, _ := strconv.Atoi(resp.Header.Get("Retry-After")); ra < 1 {
+		t.Errorf("Retry-After %q, want a number of seconds", resp.Header.Get("Retry-After"))
+	}
+}

@@ -337,18 +337,43 @@
     socket.send("full");
   }
 
+  // Attributes this file sets on server-rendered elements: a patch keeps them.
+  var OWN_ATTRS = { "data-off": 1, "style": 1, "data-old": 1, "hx-swap-oob": 1 };
+
+  // setAttrs makes el's attributes those of from, keeping OWN_ATTRS.
+  function setAttrs(el, from) {
+    var i, a;
+    for (i = el.attributes.length - 1; i >= 0; i--) {
+      a = el.attributes[i].name;
+      if (!OWN_ATTRS[a] && !from.hasAttribute(a)) { el.removeAttribute(a); }
+    }
+    for (i = 0; i < from.attributes.length; i++) {
+      a = from.attributes[i];
+      if (!OWN_ATTRS[a.name] && el.getAttribute(a.name) !== a.value) { el.setAttribute(a.name, a.value); }
+    }
+  }
+
   // applyPatch morphs each element of the patch into the element with its
-  // id; false (and nothing changed) when one has no such element.
+  // id (or, in a data-wb-attrs template, sets only its attributes); false
+  // (and nothing changed) when one has no such element.
   function applyPatch(patch, sync) {
-    var parts = Array.prototype.slice.call(patch.content.children);
-    var targets = [];
-    for (var i = 0; i < parts.length; i++) {
-      var t = parts[i].id && document.getElementById(parts[i].id);
+    var parts = [], attrsOnly = [], targets = [];
+    var children = patch.content.children;
+    for (var i = 0; i < children.length; i++) {
+      var c = children[i], only = c.tagName === "TEMPLATE" && c.hasAttribute("data-wb-attrs");
+      if (only) { c = c.content.firstElementChild; }
+      var t = c && c.id && document.getElementById(c.id);
       if (!t) { return false; }
+      parts.push(c);
+      attrsOnly.push(only);
       targets.push(t);
     }
     for (var j = 0; j < parts.length; j++) {
-      window.Idiomorph.morph(targets[j], parts[j], { morphStyle: "outerHTML" });
+      if (attrsOnly[j]) {
+        setAttrs(targets[j], parts[j]);
+      } else {
+        window.Idiomorph.morph(targets[j], parts[j], { morphStyle: "outerHTML" });
+      }
     }
     var old = document.getElementById("wb-sync");
     if (old && sync) {

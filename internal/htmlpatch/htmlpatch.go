@@ -40,8 +40,11 @@ type Render struct {
 
 type unit struct {
 	id         string
+	name       string // tag name
 	start, end int    // src[start:end] is the element
-	shell      uint64 // hash of the shell
+	headEnd    int    // src[start:headEnd] is its start tag
+	head       uint64 // hash of the start tag
+	shell      uint64 // hash of the rest of the shell
 }
 
 // voids are the elements that have no end tag.
@@ -120,9 +123,12 @@ func Parse(src []byte) *Render {
 				u = len(r.units)
 				r.units = append(r.units, unit{id: id, start: start})
 				r.index[id] = u
+				var hh maphash.Hash
+				hh.SetSeed(seed)
+				writeWithoutTimes(&hh, raw)
+				r.units[u].head, r.units[u].headEnd, r.units[u].name = hh.Sum64(), pos, string(name)
 				h := new(maphash.Hash)
 				h.SetSeed(seed)
-				writeWithoutTimes(h, raw)
 				hashes = append(hashes, h)
 				if void {
 					closeUnit(u)
@@ -180,32 +186,56 @@ func (r *Render) Root() string {
 	return r.units[0].id
 }
 
+// A Part is one element of a patch.
+type Part struct {
+	// HTML is the element, whole (sharing the render's bytes); with
+	// AttrsOnly, its start tag and end tag only.
+	HTML []byte
+	// AttrsOnly: only the element's own attributes changed; apply them
+	// and keep its content.
+	AttrsOnly bool
+}
+
 // Diff returns the elements of next that differ from prev, outermost
-// first in document order, each one whole (sharing next's bytes). ok is
-// false when next cannot be reached from prev by replacing elements by
-// id: there is no prev, either render is not well formed, or the root's
-// own markup changed. Then the whole of next must be sent. No parts and ok
-// true: nothing changed but ticking text.
-func Diff(prev, next *Render) (parts [][]byte, ok bool) {
+// first in document order. ok is false when next cannot be reached from
+// prev by replacing elements by id: there is no prev, either render is not
+// well formed, or the root's content changed. Then the whole of next must
+// be sent. No parts and ok true: nothing changed but ticking text.
+func Diff(prev, next *Render) (parts []Part, ok bool) {
 	if prev == nil || next == nil || !prev.ok || !next.ok {
 		return nil, false
 	}
-	root := next.units[0]
-	if p := prev.units[0]; p.id != root.id || p.shell != root.shell {
+	root, p := next.units[0], prev.units[0]
+	if p.id != root.id || p.name != root.name || p.shell != root.shell {
 		return nil, false
 	}
 	skipTo := 0
-	for _, u := range next.units[1:] {
+	for _, u := range next.units {
 		if u.start < skipTo {
 			continue // inside a part already taken
 		}
-		if i, found := prev.index[u.id]; found && prev.units[i].shell == u.shell {
-			continue
+		i, found := prev.index[u.id]
+		switch {
+		case found && prev.units[i].shell == u.shell && prev.units[i].name == u.name:
+			if prev.units[i].head != u.head {
+				parts = append(parts, Part{HTML: u.startTag(next.src), AttrsOnly: true})
+			}
+		default:
+			parts = append(parts, Part{HTML: next.src[u.start:u.end]})
+			skipTo = u.end
 		}
-		parts = append(parts, next.src[u.start:u.end])
-		skipTo = u.end
 	}
 	return parts, true
+}
+
+// startTag is u's start tag followed by its end tag.
+func (u unit) startTag(src []byte) []byte {
+	b := make([]byte, 0, u.headEnd-u.start+len(u.name)+3)
+	b = append(b, src[u.start:u.headEnd]...)
+	if !voids[u.name] && src[u.headEnd-2] != '/' {
+		b = append(b, "</"+u.name+">"...)
+	}
+	return b
 }
 
 // writeWithoutTimes writes b to h with every clock time ("2:13",

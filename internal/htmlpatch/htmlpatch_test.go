@@ -8,7 +8,7 @@ import (
 
 // apply does what a browser does with a patch: each part replaces the
 // element of prev with the same id.
-func apply(t *testing.T, prev string, parts [][]byte) string {
+func apply(t *testing.T, prev string, parts []Part) string {
 	t.Helper()
 	r := Parse([]byte(prev))
 	type repl struct {
@@ -17,13 +17,17 @@ func apply(t *testing.T, prev string, parts [][]byte) string {
 	}
 	var rs []repl
 	for _, p := range parts {
-		pr := Parse(p)
+		pr := Parse(p.HTML)
 		id := pr.Root()
 		i, ok := r.index[id]
 		if !ok {
-			t.Fatalf("part %q: no element %q in the previous render", p, id)
+			t.Fatalf("part %q: no element %q in the previous render", p.HTML, id)
 		}
-		rs = append(rs, repl{r.units[i].start, r.units[i].end, string(p)})
+		if p.AttrsOnly {
+			rs = append(rs, repl{r.units[i].start, r.units[i].headEnd, string(p.HTML[:pr.units[0].headEnd])})
+			continue
+		}
+		rs = append(rs, repl{r.units[i].start, r.units[i].end, string(p.HTML)})
 	}
 	slices.SortFunc(rs, func(a, b repl) int { return b.start - a.start })
 	out := prev
@@ -59,7 +63,8 @@ func TestDiff(t *testing.T) {
 		{"row added and tile changed", page(strings.Replace(tiles, "<b>3</b>", "<b>9</b>", 1), rows+`<tr id="r3"></tr>`), []string{"t1", "rows"}, false},
 		{"a reason's time only", page(strings.Replace(tiles, "<b>4</b>", "<b>4</b><i>wait 2:13, warn at 2:00</i>", 1), rows), []string{"t2"}, false},
 		{"header", strings.Replace(page(tiles, rows), "Board", "Other", 1), nil, true},
-		{"root attribute", strings.Replace(page(tiles, rows), `class="w"`, `class="w stale"`, 1), nil, true},
+		{"root attribute", strings.Replace(page(tiles, rows), `class="w"`, `class="w stale"`, 1), []string{"wall="}, false},
+		{"row attribute", page(tiles, strings.Replace(rows, `<tr id="r2">`, `<tr id="r2" class="hot">`, 1)), []string{"r2="}, false},
 		{"duplicate id", page(tiles+`<div id="t1"></div>`, rows), nil, true},
 		{"left open", strings.TrimSuffix(page(tiles, rows), "</main>"), nil, true},
 	}
@@ -72,7 +77,11 @@ func TestDiff(t *testing.T) {
 			}
 			var ids []string
 			for _, p := range parts {
-				ids = append(ids, Parse(p).Root())
+				id := Parse(p.HTML).Root()
+				if p.AttrsOnly {
+					id += "="
+				}
+				ids = append(ids, id)
 			}
 			if !slices.Equal(ids, c.parts) {
 				t.Fatalf("parts %q, want %q", ids, c.parts)
@@ -89,11 +98,11 @@ func TestDiff(t *testing.T) {
 		return Parse([]byte(page(tiles, `<tr id="r1" title="wait `+wait+`"><td>wait `+wait+`, warn at 2:00</td><td>1:05</td></tr>`)))
 	}
 	if parts, ok := Diff(withReason("2:13"), withReason("2:14")); !ok || len(parts) != 0 {
-		t.Errorf("a reason's time moved: parts %q, ok %v; want none", parts, ok)
+		t.Errorf("a reason's time moved: parts %v, ok %v; want none", parts, ok)
 	}
 	moved := Parse([]byte(page(tiles, `<tr id="r1" title="wait 2:13"><td>wait 2:13, warn at 2:00</td><td>1:06</td></tr>`)))
 	if parts, ok := Diff(withReason("2:13"), moved); !ok || len(parts) != 1 {
-		t.Errorf("an average wait (a time alone) changed: parts %q, ok %v; want the row", parts, ok)
+		t.Errorf("an average wait (a time alone) changed: parts %v, ok %v; want the row", parts, ok)
 	}
 	if _, ok := Diff(nil, prev); ok {
 		t.Error("a first render patched")
@@ -110,19 +119,19 @@ func FuzzDiff(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b string) {
 		ra, rb := Parse([]byte(a)), Parse([]byte(b))
 		if parts, ok := Diff(ra, ra); ok && len(parts) != 0 {
-			t.Fatalf("a render differs from itself: %q", parts)
+			t.Fatalf("a render differs from itself: %v", parts)
 		}
 		parts, ok := Diff(ra, rb)
 		if !ok || strings.Contains(a+b, "data-since") {
 			return
 		}
 		for _, p := range parts {
-			if !Parse(p).ok {
+			if !Parse(p.HTML).ok {
 				return // a part the browser would not find whole: skip the check
 			}
 		}
 		if got := apply(t, a, parts); got != b {
-			t.Fatalf("applied %q to %q: got %q, want %q", parts, a, got, b)
+			t.Fatalf("applied %v to %q: got %q, want %q", parts, a, got, b)
 		}
 	})
 }
