@@ -252,7 +252,7 @@ func (s *Server) routes() *echo.Echo {
 	r.user("/api/v1/boards/:id", s.handleBoardAPI)
 	r.user("/api/v1/boards/:id/history", s.handleHistory)
 	r.user("/api/v1/status", s.handleStatus)
-	e.GET("/static/:hash/*", s.assets.serve)
+	e.Match(getHead, "/static/:hash/*", s.assets.serve)
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	// The supervisor view and the embeds mount their routes and register
 	// their views here (server/supervisor.go, server/embed.go).
@@ -282,30 +282,34 @@ type router struct {
 // /login, /api/… answers 401 JSON).
 func (r router) user(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireUser))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireUser))
 }
+
+// getHead are the methods pages and the API answer: HEAD is GET without
+// the body (net/http drops it).
+var getHead = []string{http.MethodGet, http.MethodHead}
 
 // display mounts a TV wall page: a display link or cookie for the board, or
 // a signed-in supervisor.
 func (r router) display(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
 }
 
 // embed mounts an embeddable page (path under /embed/{id}/, where the
 // security headers allow framing by the allowed origins).
 func (r router) embed(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
 }
 
 // live mounts a board's websocket: the credentials its page needs, and an
