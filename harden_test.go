@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +96,51 @@ func TestUsageNeverShowsSecrets(t *testing.T) {
 			if !strings.Contains(out, "WALLBOARD_UJET_TOKEN") || !strings.Contains(out, "(set, not shown)") {
 				t.Errorf("--help should name the variables and say they are set:\n%s", out)
 			}
+		}
+	}
+}
+
+// A reload with a secret written in the wrong place is refused; the log,
+// /api/v1/status and the index page name the file, line and field, never
+// the secret.
+func TestRefusedReloadNeverShowsTheSecret(t *testing.T) {
+	const secret = "Zq8+s3cr3t/Val+ue0123456789abcdefXYZ=="
+	file := filepath.Join(t.TempDir(), "wallboard.yaml")
+	replaceFile(t, file, "boards:\n  - id: billing\n    title: Billing floor\n")
+	base, logs := startWallboard(t, []string{"--config", file}, nil)
+
+	replaceFile(t, file, "boards:\n  - id: billing\n    title: Billing floor\naccess:\n  display_tokens: "+secret+"\n")
+	var status map[string]any
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/v1/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		status = map[string]any{}
+		json.NewDecoder(resp.Body).Decode(&status)
+		resp.Body.Close()
+		if status["config_error"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refused reload does not show in /api/v1/status: %v", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ce, _ := status["config_error"].(string)
+	for where, text := range map[string]string{"status": ce, "index page": string(page), "log": logs.String()} {
+		if strings.Contains(text, secret[:12]) {
+			t.Errorf("the %s shows the secret", where)
+		}
+		if !strings.Contains(text, "wallboard.yaml:5") || !strings.Contains(text, "access.display_tokens") {
+			t.Errorf("the %s does not name the line and field: %.2000s", where, text)
 		}
 	}
 }
