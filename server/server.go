@@ -1,5 +1,5 @@
-// Package server is Wallboard's HTTP side: the Echo routes, the TV wall pages
-// rendered with package views, the JSON API, the embedded static assets and
+// Package server is Wallboard's HTTP side: the Echo routes, the pages
+// (view models from package present, rendered with package views), the JSON API, the embedded static assets and
 // the websocket hub that pushes every change to every screen.
 //
 // Routes (with Options.Guard, the access each needs):
@@ -56,6 +56,7 @@ import (
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -387,7 +388,7 @@ func (s *Server) handleWall(c echo.Context) error {
 		WSURL:      "/boards/" + def.ID + "/ws",
 		Theme:      string(def.Theme),
 		OpenNotice: s.openNotice(),
-		Wall:       wallView(&def, mb, now, s.o.Demo, storeDown),
+		Wall:       present.New(&def, mb, storeDown).Wall(s.o.Demo),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)
@@ -399,7 +400,7 @@ type apiError struct {
 }
 
 // storeDownError is the health error of every source while the store fails.
-const storeDownError = "data store unavailable"
+const storeDownError = present.StoreDownError
 
 // handleBoardAPI returns the board's snapshot (the board's Apply, full
 // names: the API is for signed-in supervisors). When the store fails it
