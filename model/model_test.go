@@ -71,3 +71,15 @@ func TestMergeSortsAndTotalsKeepUnknownSLAUnknown(t *testing.T) {
 		t.Errorf("nothing known: %+v", empty)
 	}
 }
+
+func TestStatusMapLookup(t *testing.T) {
+	m := NewStatusMap(map[string]State{"In Call": StateBusy}, map[string]State{"Training": StateAway}, StateAway)
+	for name, want := range map[string]struct {
+		s  State
+		ok bool
+	}{"inCall": {StateBusy, true}, "training": {StateAway, true}, "Lunch": {StateUnknown, false}, " ": {StateUnknown, false}} {
+		if s, ok := m.Lookup(name); (ok && s != want.s) || ok != want.ok {
+			t.Errorf("Lookup(%q) = %s, %v; want %s, %v", name, s, ok, want.s, want.ok)
+		}
+	}
+}

@@ -81,6 +81,16 @@ func (m *StatusMap) State(status string) State {
 	return t.fallback
 }
 
+// Lookup returns the state of a status name and whether the name is mapped
+// (by the defaults or an override), without the fallback.
+func (m *StatusMap) Lookup(status string) (State, bool) {
+	if strings.TrimSpace(status) == "" {
+		return StateUnknown, false
+	}
+	s, ok := m.table.Load().byName[foldStatus(status)]
+	return s, ok
+}
+
 // FoldStatus is the form status names are compared in: lower case, without
 // spaces, dashes and underscores ("Wrap-up" and "wrap up" are the same).
 func FoldStatus(s string) string { return foldStatus(s) }

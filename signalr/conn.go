@@ -108,27 +108,27 @@ type hubConn struct {
 
 func (c *hubConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
-	if len(c.unread) > 0 {
-		n := copy(p, c.unread)
-		c.unread = c.unread[n:]
+	defer c.mu.Unlock()
+	for len(c.unread) == 0 {
 		c.mu.Unlock()
-		return n, nil
+		_, data, err := c.ws.Read(c.Context())
+		c.mu.Lock()
+		if err != nil {
+			return 0, err
+		}
+		c.unread = c.tee(c.unread, data)
 	}
-	c.mu.Unlock()
-	_, data, err := c.ws.Read(c.Context())
-	if err != nil {
-		return 0, err
-	}
-	c.tee(data)
-	n := copy(p, data)
-	c.mu.Lock()
-	c.unread = append(c.unread[:0], data[n:]...)
-	c.mu.Unlock()
+	n := copy(p, c.unread)
+	c.unread = c.unread[n:]
 	return n, nil
 }
 
-// tee passes every complete frame in data to onFrame.
-func (c *hubConn) tee(data []byte) {
+// tee passes every complete frame in data to onFrame and appends to dst the
+// frames the SignalR library is to see. Invocations that want no result
+// (no invocationId, as hubs push gold data) are the subscriber's alone: the
+// library would answer one it has no method for with a completion the hub
+// never asked for, and a hub may drop the connection for that.
+func (c *hubConn) tee(dst, data []byte) []byte {
 	buf := data
 	if len(c.partial) > 0 {
 		buf = append(c.partial, data...)
@@ -139,14 +139,28 @@ func (c *hubConn) tee(data []byte) {
 		if i < 0 {
 			break
 		}
-		if i > 0 && c.onFrame != nil {
-			c.onFrame(buf[:i])
-		}
+		frame := buf[:i]
 		buf = buf[i+1:]
+		if len(frame) > 0 && c.onFrame != nil {
+			c.onFrame(frame)
+		}
+		if !pushOnly(frame) {
+			dst = append(append(dst, frame...), recordSeparator)
+		}
 	}
 	if len(buf) > 0 {
 		c.partial = append([]byte(nil), buf...)
 	}
+	return dst
+}
+
+// pushOnly reports whether frame is an invocation that wants no result.
+func pushOnly(frame []byte) bool {
+	var m struct {
+		Type         int    `json:"type"`
+		InvocationID string `json:"invocationId"`
+	}
+	return json.Unmarshal(frame, &m) == nil && m.Type == 1 && m.InvocationID == ""
 }
 
 func (c *hubConn) Write(p []byte) (int, error) {

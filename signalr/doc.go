@@ -41,10 +41,21 @@
 //   - The first message for an entity after subscribing is a full copy; later
 //     ones are diffs carrying only what changed (see State for the merge
 //     rules: null removes a field, removedSessions removes sessions).
-//   - Queue metrics read: queuedCount, answeredCount, abandonedCount and
-//     serviceLevel (percent); agent status fields: agentStatus,
-//     reasonCodeName, startTime, isSuspended; session fields: sessionStatus,
-//     startTimeStamp or queuedMs, isOnHold, holdStartTime.
+//   - Only properties the document names are requested: queue metrics
+//     queuedCount, answeredCount and abandonedCount (the day counts); agent
+//     status properties agentStatus, reasonCodeName, utcStartTime and
+//     isSuspended; session properties sessionType, queueId, agentId,
+//     sessionStatus, queuedMs and activeMs. Anything else a hub sends is
+//     kept and ignored.
+//   - agentStatus is read as a name of the Status enum (any case) or its
+//     number 1–20, else agentStatusId; a status outside the enum and the
+//     configured mappings is unknown. A reasonCodeName shows as the agent's
+//     status, as UJET's custom statuses do, and may be mapped to a state.
+//   - Hold comes from the Model Session's isOnHold and holdStartTime when a
+//     session carries them (they are not among the requestable session
+//     properties).
+//   - Connect queues have no SLA: the document has neither a service-level
+//     metric nor a count answered within it.
 //
 // After every new connection (reconnect or token renewal) the subscriber
 // subscribes again and resynchronises from fresh full copies: nothing from the

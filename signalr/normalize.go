@@ -10,36 +10,67 @@ import (
 	"github.com/wallboard/wallboard/model"
 )
 
-// DefaultStatuses maps Connect's agent statuses (the dictionary's Connect
-// Agent Status values) to normalized states. Statuses not listed fall back to
-// away.
-func DefaultStatuses() map[string]model.State {
-	return map[string]model.State{
-		"available":          model.StateAvailable,
-		"inCall":             model.StateBusy,
-		"inImCall":           model.StateBusy,
-		"ringing":            model.StateBusy,
-		"busy":               model.StateBusy,
-		"directCall":         model.StateBusy,
-		"directInboundDial":  model.StateBusy,
-		"directOutboundDial": model.StateBusy,
-		"conferenceCall":     model.StateBusy,
-		"afterCall":          model.StateWrapUp,
-		"unavailable":        model.StateAway,
-		"offPhoneActivity":   model.StateAway,
-		"ringOnNoAnswer":     model.StateAway,
-		"beRightBack":        model.StateAway,
-		"atLunch":            model.StateAway,
-		"inactive":           model.StateAway,
-		"loggedOut":          model.StateOffline,
-		"offWork":            model.StateOffline,
-		"unknown":            model.StateUnknown,
+// connectStatus is one value of Connect's Status enum (the API document's
+// Connect Agent Status: agentStatus as a camel-cased name, agentStatusId as
+// its number).
+type connectStatus struct {
+	id    int
+	name  string // as agentStatus carries it
+	label string // as the wall shows it
+	state model.State
+}
+
+// statusEnum is the Status enum as the API document lists it (13 is not
+// used).
+var statusEnum = []connectStatus{
+	{1, "available", "Available", model.StateAvailable},
+	{2, "inCall", "In Call", model.StateBusy},
+	{3, "unavailable", "Unavailable", model.StateAway},
+	{4, "unknown", "Unknown", model.StateUnknown},
+	{5, "afterCall", "After Call", model.StateWrapUp},
+	{6, "loggedOut", "Logged Out", model.StateOffline},
+	{7, "offPhoneActivity", "Off Phone Activity", model.StateAway},
+	{8, "ringOnNoAnswer", "Ring On No Answer", model.StateAway},
+	{9, "busy", "Busy", model.StateBusy},
+	{10, "beRightBack", "Be Right Back", model.StateAway},
+	{11, "directCall", "Direct Call", model.StateBusy},
+	{12, "inactive", "Inactive", model.StateAway},
+	{14, "inImCall", "In IM Call", model.StateBusy},
+	{15, "directInboundDial", "Direct Inbound Dial", model.StateBusy},
+	{16, "directOutboundDial", "Direct Outbound Dial", model.StateBusy},
+	{17, "atLunch", "At Lunch", model.StateAway},
+	{18, "offWork", "Off Work", model.StateOffline},
+	{19, "conferenceCall", "Conference Call", model.StateBusy},
+	{20, "ringing", "Ringing", model.StateBusy},
+}
+
+var (
+	statusByID   = map[int]*connectStatus{}
+	statusByName = map[string]*connectStatus{} // folded name and label
+)
+
+func init() {
+	for i := range statusEnum {
+		st := &statusEnum[i]
+		statusByID[st.id] = st
+		statusByName[model.FoldStatus(st.name)] = st
 	}
+}
+
+// DefaultStatuses maps every status of Connect's Status enum (by its
+// agentStatus name) to a normalized state. Connect's statuses are a closed
+// list: a status outside it, and outside the configured mappings, is unknown.
+func DefaultStatuses() map[string]model.State {
+	out := make(map[string]model.State, len(statusEnum))
+	for _, st := range statusEnum {
+		out[st.name] = st.state
+	}
+	return out
 }
 
 // DefaultStatusMap is the status map of DefaultStatuses.
 func DefaultStatusMap() *model.StatusMap {
-	return model.NewStatusMap(DefaultStatuses(), nil, model.StateAway)
+	return model.NewStatusMap(DefaultStatuses(), nil, model.StateUnknown)
 }
 
 // Directory holds the names from the MBU structure.
@@ -52,12 +83,15 @@ type Directory struct {
 	BusinessUnits map[string]string
 }
 
-// Metric names read from queue metric bags.
+// Metric names read from queue metric bags: the document's queuedCount
+// (Subscribe to Queues) and the day counts answeredCount and abandonedCount
+// (Metric Bag, localization keys). The document has no service-level metric
+// and no count of contacts answered within the SLA, so Connect queues carry
+// no SLA (null, shown as "—").
 const (
 	metricQueued    = "queuedCount"
 	metricAnswered  = "answeredCount"
 	metricAbandoned = "abandonedCount"
-	metricSLA       = "serviceLevel" // percent, 0–100
 )
 
 // channels maps Connect modalities to model channels.
@@ -101,14 +135,12 @@ func normalizeAgent(source string, e *Entity, dir *Directory, statuses *model.St
 	if a.Name == "" {
 		a.Name = "Agent " + e.Key
 	}
-	status, _ := e.Status["agentStatus"].(string)
-	a.Status = status
-	a.State = statuses.State(status)
+	a.Reason = strings.TrimSpace(stringField(e.Status, "reasonCodeName"))
+	a.Status, a.State = agentStatus(e.Status, a.Reason, statuses)
 	a.Since = timeField(e.Status, "startTime")
 	if a.Since == nil {
 		a.Since = timeField(e.Status, "utcStartTime")
 	}
-	a.Reason, _ = e.Status["reasonCodeName"].(string)
 	a.Suspended = boolField(e.Status, "isSuspended")
 	for _, bag := range e.Sessions {
 		for _, sess := range bag {
@@ -179,12 +211,72 @@ func normalizeQueue(source string, e *Entity, dir *Directory, now time.Time) []m
 		if n, ok := intField(metrics, metricAbandoned); ok {
 			q.Abandoned = &n
 		}
-		if f, ok := floatField(metrics, metricSLA); ok {
-			q.SLAPercent = &f
-		}
 		out = append(out, q)
 	}
 	return out
+}
+
+// agentStatus returns the status an agent card shows and its state. The
+// status is agentStatus, a name or the enum's number, else agentStatusId; a
+// reason code (reasonCodeName) shows instead of it, as UJET's custom statuses
+// do. The state is the configured mapping of the reason code when there is
+// one, else that of the status; a status the enum and the mappings do not
+// know is unknown.
+func agentStatus(st map[string]any, reason string, statuses *model.StatusMap) (string, model.State) {
+	name, label := statusName(st["agentStatus"])
+	if name == "" {
+		if n, l := statusName(st["agentStatusId"]); n != "" || label == "" {
+			name, label = n, l
+		}
+	}
+	state := model.StateUnknown
+	if s, ok := statuses.Lookup(name); ok {
+		state = s
+	}
+	if reason != "" {
+		if s, ok := statuses.Lookup(reason); ok {
+			state = s
+		}
+		return reason, state
+	}
+	return label, state
+}
+
+// statusName reads a status value: an enum name in any case, or its number
+// (as a JSON number or a string of digits). It returns the name to map and
+// the label to show; an unknown number gives no name and the label "Unknown",
+// an unknown name itself as both (a configured mapping may know it).
+func statusName(v any) (name, label string) {
+	var id int
+	switch t := v.(type) {
+	case string:
+		t = strings.TrimSpace(t)
+		if t == "" {
+			return "", ""
+		}
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			if st := statusByName[model.FoldStatus(t)]; st != nil {
+				return st.name, st.label
+			}
+			return t, t
+		}
+		id = n
+	case json.Number:
+		n, err := t.Int64()
+		if err != nil {
+			return "", "Unknown"
+		}
+		id = int(n)
+	case float64:
+		id = int(t)
+	default:
+		return "", ""
+	}
+	if st := statusByID[id]; st != nil {
+		return st.name, st.label
+	}
+	return "", "Unknown"
 }
 
 // waiting reports whether a session waits in its queue.
@@ -223,6 +315,11 @@ func timeField(m map[string]any, key string) *time.Time {
 		}
 	}
 	return nil
+}
+
+func stringField(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
 }
 
 func boolField(m map[string]any, key string) bool {

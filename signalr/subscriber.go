@@ -626,7 +626,7 @@ func (s *Subscriber) subscriptions(connID string, expect map[Kind]map[string]boo
 				"connectionId":        connID,
 				"sessionProperties":   sessionProps,
 				"sessionPropertyType": sessionProps,
-				"metricProperties":    []string{metricQueued, metricAnswered, metricAbandoned, metricSLA},
+				"metricProperties":    []string{metricQueued, metricAnswered, metricAbandoned},
 			}})
 		}
 	}

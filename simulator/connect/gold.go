@@ -103,6 +103,33 @@ func ConnectStatus(a simulator.Agent) (status, reason string, suspended bool) {
 	return "unavailable", a.StatusName, false
 }
 
+// statusIDs are the numbers of Connect's Status enum (agentStatusId).
+var statusIDs = map[string]int{
+	"available": 1, "inCall": 2, "unavailable": 3, "unknown": 4, "afterCall": 5, "loggedOut": 6,
+	"offPhoneActivity": 7, "ringOnNoAnswer": 8, "busy": 9, "beRightBack": 10, "directCall": 11,
+	"inactive": 12, "inImCall": 14, "directInboundDial": 15, "directOutboundDial": 16, "atLunch": 17,
+	"offWork": 18, "conferenceCall": 19, "ringing": 20,
+}
+
+// currentStatus is an agent's Connect Agent Status as the document shows it
+// in both forms: agents with an odd id carry agentStatus as the enum's
+// number (the Status Model's integer), the others as its name with
+// agentStatusId beside it (Agent Status by Agent).
+func currentStatus(a simulator.Agent) map[string]any {
+	status, reason, suspended := ConnectStatus(a)
+	cur := map[string]any{"startTime": iso(a.StatusSince), "isSuspended": suspended}
+	if a.ID%2 == 1 {
+		cur["agentStatus"] = statusIDs[status]
+	} else {
+		cur["agentStatus"] = status
+		cur["agentStatusId"] = statusIDs[status]
+	}
+	if reason != "" {
+		cur["reasonCodeName"] = reason
+	}
+	return cur
+}
+
 func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func sessionID(parts ...any) int64 {
@@ -117,11 +144,8 @@ func agentName(a simulator.Agent) string { return strings.TrimSpace(a.FirstName 
 func agentDocs(t simulator.Truth) map[int]doc {
 	out := make(map[int]doc, len(t.Agents))
 	for _, a := range t.Agents {
-		status, reason, suspended := ConnectStatus(a)
-		cur := map[string]any{"agentStatus": status, "startTime": iso(a.StatusSince), "isSuspended": suspended}
-		if reason != "" {
-			cur["reasonCodeName"] = reason
-		}
+		status, _, _ := ConnectStatus(a)
+		cur := currentStatus(a)
 		d := doc{
 			fields: map[string]any{
 				"type": "agent", "id": a.ID, "name": agentName(a), "currentStatus": cur,
@@ -153,12 +177,6 @@ func agentDocs(t simulator.Truth) map[int]doc {
 // modality and the metrics of the last hour of handled contacts.
 func queueDocs(t simulator.Truth, dir *directory) map[int]doc {
 	out := map[int]doc{}
-	sla := map[string]*float64{}
-	for _, ch := range []string{"call", "chat"} {
-		for _, s := range t.SLA(ch, simulator.HistoryMinutes, t.At) {
-			sla[fmt.Sprint(s.MenuPathID, s.Lang, s.Channel)] = s.Percent
-		}
-	}
 	for _, q := range t.Queues {
 		id, ok := dir.queueIDs[queueKey{q.MenuPathID, q.Lang}]
 		if !ok {
@@ -184,9 +202,6 @@ func queueDocs(t simulator.Truth, dir *directory) map[int]doc {
 			}
 		}
 		m := map[string]any{"queuedCount": len(q.Waiting), "answeredCount": answered, "abandonedCount": abandoned}
-		if p := sla[fmt.Sprint(q.MenuPathID, q.Lang, q.Channel)]; p != nil {
-			m["serviceLevel"] = float64(int(*p*10+0.5)) / 10
-		}
 		d.fields["metrics"].(map[string]any)[mod] = m
 		bag := map[int64]map[string]any{}
 		seen := map[int64]int{}
