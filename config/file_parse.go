@@ -987,7 +987,9 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 func (p *parser) alerts(n *yaml.Node, field string) Alerts {
 	var a Alerts
 	p.mapping(n, field, map[string]func(*yaml.Node, string){
-		"level": func(n *yaml.Node, f string) { a.Level = p.enum(n, f, "alert level", []string{AlertCritical, AlertWarn}) },
+		"level": func(n *yaml.Node, f string) {
+			a.Level = p.enum(n, f, "alert level", []string{AlertCritical, AlertWarn})
+		},
 		"hold": func(n *yaml.Node, f string) {
 			v, vn, ok := p.scalar(n, f)
 			if !ok {
