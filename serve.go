@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +22,7 @@ import (
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/history"
+	"github.com/wallboard/wallboard/internal/httpserve"
 	"github.com/wallboard/wallboard/leader"
 	"github.com/wallboard/wallboard/metrics"
 	"github.com/wallboard/wallboard/poller"
@@ -44,6 +44,11 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 
 	st, err := loadSettings(cfg, log)
 	if err != nil {
+		return err
+	}
+	// Open (no access section): loopback only, by default and by check.
+	addr := cfg.ListenAddr(st.guard.Open())
+	if err := st.guard.CheckListenAddr(addr); err != nil {
 		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)
@@ -147,9 +152,9 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		log.Info("serving Prometheus metrics", "url", "http://"+displayAddr(mln.Addr())+"/metrics")
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	serveHTTP(ctx, g, ln, srv.Handler(), log, "serve")
 
@@ -183,21 +188,14 @@ func registerMetrics(reg *prometheus.Registry, srv *server.Server, store cache.S
 	return metrics.RegisterRoles(reg, mr...)
 }
 
-// serveHTTP serves h on ln until ctx ends, then gives open requests
-// shutdownGrace to finish; g owns both goroutines.
+// serveHTTP serves h on ln until ctx ends (with httpserve's limits), then
+// gives open requests shutdownGrace to finish; g owns the goroutine.
 func serveHTTP(ctx context.Context, g *errgroup.Group, ln net.Listener, h http.Handler, log *slog.Logger, what string) {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	g.Go(func() error {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := httpserve.Serve(ctx, ln, h, httpserve.Options{ShutdownGrace: shutdownGrace, Logger: log}); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		return hs.Shutdown(sctx)
 	})
 }
 

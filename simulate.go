@@ -37,6 +37,7 @@ type simOptions struct {
 	subdomain string
 	token     string
 	rateLimit time.Duration
+	maxPer    int // UJET page size cap, 0 the simulator's default
 }
 
 // startSimulation serves the simulated vendor APIs on opts.addr until ctx
@@ -46,7 +47,7 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 		opts.agents = simulator.DefaultAgents
 	}
 	uc := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
-	h := ujet.NewHandler(uc, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit})
+	h := ujet.NewHandler(uc, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit, MaxPer: opts.maxPer})
 	// The Connect center has other people: another seed, a slightly smaller
 	// team for the same traffic, so that its queues build up now and then.
 	cc := simulator.New(simulator.Options{Seed: opts.seed + 1000, Speed: opts.speed, Agents: max(opts.agents*9/10, 10)})
@@ -115,6 +116,7 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	subdomain := fs.String("subdomain", ujet.DefaultSubdomain, "UJET subdomain (Basic-auth user name) it accepts")
 	token := fs.String("token", ujet.DefaultToken, "UJET API token it accepts")
 	rate := fs.Duration("rate-limit", time.Second, "minimum spacing between UJET requests; faster ones get 429")
+	maxPer := fs.Int("max-per", ujet.MaxPer, "most records a UJET list page holds whatever per asks (25 imitates servers that cap pages)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes simulated contact centers behind the UJET Manager API (/manager/api/v1)\nand the Clarity Connect Web API v2 (/webapi/api, SignalR hub /webapi/hubs/gold).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -125,7 +127,7 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	g, ctx := errgroup.WithContext(ctx)
 	sim, err := startSimulation(ctx, g, simOptions{addr: *addr, seed: *seed, speed: *speed, agents: *agents,
-		subdomain: *subdomain, token: *token, rateLimit: *rate}, log)
+		subdomain: *subdomain, token: *token, rateLimit: *rate, maxPer: *maxPer}, log)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 // Config is every setting of the wallboard server.
 type Config struct {
+	// Addr is where the wallboard serves; empty: see ListenAddr.
 	Addr string
 	// MetricsAddr, when set, is where Prometheus metrics are served
 	// (/metrics), on a listener of their own; empty: not served.
@@ -80,6 +81,40 @@ type Redis struct {
 // Demo reports whether the server runs on simulated data: no source configured.
 func (c Config) Demo() bool { return !c.UJET.Configured() && !c.Connect.Configured() }
 
+// Listen addresses when --addr is empty.
+const (
+	DefaultAddr     = ":8080"          // with an access section: every interface
+	DefaultOpenAddr = "127.0.0.1:8080" // open demo: loopback only
+)
+
+// ListenAddr is the address to serve on: Addr, or when it is empty
+// DefaultOpenAddr for an open wallboard and DefaultAddr otherwise.
+func (c Config) ListenAddr(open bool) string {
+	switch {
+	case c.Addr != "":
+		return c.Addr
+	case open:
+		return DefaultOpenAddr
+	}
+	return DefaultAddr
+}
+
+// secret is a flag.Value whose value is never printed: String, which the
+// flag package uses for the usage's defaults, says only whether it is set.
+type secret struct{ p *string }
+
+func (s secret) String() string {
+	if s.p == nil || *s.p == "" {
+		return ""
+	}
+	return "(set, not shown)"
+}
+
+func (s secret) Set(v string) error {
+	*s.p = v
+	return nil
+}
+
 // setting is one flag and its environment variable.
 type setting struct {
 	flag, env, usage string
@@ -100,6 +135,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.StringVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
+	// Secrets are read like str, but --help and flag errors never show
+	// their value: a variable's value is not a default to print.
+	sec := func(p *string, s setting) {
+		*p = getenv(s.env)
+		fs.Var(secret{p}, s.flag, s.usage+" (env "+s.env+")")
+	}
 	intv := func(p *int, s setting, def int) {
 		if v := getenv(s.env); v != "" {
 			n, err := strconv.Atoi(v)
@@ -111,7 +152,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.IntVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
-	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
+	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on; empty: " + DefaultOpenAddr + " without an access section in --config (open demo, loopback only), " + DefaultAddr + " with one"}, "")
 	str(&c.MetricsAddr, setting{"metrics-addr", "WALLBOARD_METRICS_ADDR", "address to serve Prometheus metrics on (/metrics), e.g. :9090; empty: none"}, "")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
 	str(&c.File, setting{"config", "WALLBOARD_CONFIG", "board configuration file (YAML: boards, thresholds, statuses, access; see wallboard.example.yaml); reloaded on change and SIGHUP"}, "")
@@ -119,14 +160,14 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.UJET.BaseURL, setting{"ujet-base-url", "WALLBOARD_UJET_BASE_URL", "UJET Manager API base URL with its path, https://{subdomain}.{domain}/manager/api/v1; overrides --ujet-domain"}, "")
 	str(&c.UJET.Subdomain, setting{"ujet-subdomain", "WALLBOARD_UJET_SUBDOMAIN", "UJET subdomain; also the Basic-auth user name"}, "")
 	str(&c.UJET.Domain, setting{"ujet-domain", "WALLBOARD_UJET_DOMAIN", "UJET domain, the rest of the host after the subdomain"}, "")
-	str(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"}, "")
+	sec(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"})
 	intv(&c.UJET.SLAMinutes, setting{"ujet-sla-minutes", "WALLBOARD_UJET_SLA_MINUTES", "window of menus/sla in minutes"}, 15)
 
 	str(&c.Connect.URL, setting{"connect-url", "WALLBOARD_CONNECT_URL", "Clarity Connect web services address, scheme://host[:port] (…/webapi/api accepted)"}, "")
 	str(&c.Connect.ClientID, setting{"connect-client-id", "WALLBOARD_CONNECT_CLIENT_ID", "Connect client_id for the token endpoint"}, "")
 	str(&c.Connect.User, setting{"connect-user", "WALLBOARD_CONNECT_USER", `Connect service account, may be DOMAIN\user`}, "")
-	str(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"}, "")
-	str(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"}, "")
+	sec(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"})
+	sec(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"})
 	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
 	methods := ""
 	str(&methods, setting{"connect-methods", "WALLBOARD_CONNECT_METHODS", "Connect hub client method names, agent=…,queue=…,queueGroup=…,alert=… (also agentAggregate, agentGroup, queueAggregate); over the file's connect.methods; default agentUpdate, queueUpdate, queueGroupUpdate, alert, …"}, "")
@@ -134,7 +175,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	alerts := ""
 	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
-	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
+	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
 	secure := ""

@@ -279,11 +279,30 @@ func (p *parser) mapping(n *yaml.Node, field string, handlers map[string]func(*y
 			if field != "" {
 				where = "in " + field
 			}
+			if !plainKey(key) {
+				// A key that is no word may be a pasted secret: not shown.
+				p.add(kn, field, "unknown key (not shown: it is not a plain word); known keys %s: %s", where, strings.Join(keys, ", "))
+				continue
+			}
 			p.add(kn, join(field, key), "unknown key%s; known keys %s: %s", suggest(key, keys), where, strings.Join(keys, ", "))
 			continue
 		}
 		h(vn, join(field, key))
 	}
+}
+
+// plainKey reports whether key looks like a configuration key (a short
+// word of letters, digits, '_' and '-'), so an error may name it.
+func plainKey(key string) bool {
+	if key == "" || len(key) > 40 {
+		return false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func kindName(n *yaml.Node) string {
@@ -296,7 +315,9 @@ func kindName(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "nothing"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		// Never the value itself: it may be a secret written one level
+		// too high (access.display_tokens: <secret>).
+		return "a single value"
 	}
 	return "something else"
 }

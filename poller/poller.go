@@ -146,8 +146,7 @@ type refresh struct {
 	active      bool
 	urgent      bool // started by unknown ids or at start: goes before SLA
 	step        int  // index into refSteps
-	page        int
-	firstID     ID // first id of the previous page, to stop on a repeating page
+	pg          pager
 	seen        map[ID]bool
 	again       bool     // unknown ids arrived during the refresh
 	pending     []string // the ids that started or re-requested it
@@ -369,7 +368,7 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 	var ref task
 	refOK := false
 	if p.ref.active {
-		ref = task{endpoint: refSteps[p.ref.step], page: p.ref.page}
+		ref = task{endpoint: refSteps[p.ref.step], page: p.ref.pg.page}
 		refOK = p.ready(ref.endpoint, now)
 	}
 	if refOK && p.ref.urgent {
@@ -423,7 +422,7 @@ func (p *Poller) do(ctx context.Context, t task) error {
 			return err
 		}
 		b.setAgentsPage(list)
-		if p.refPageDone(ids(list, func(a AgentInfo) ID { return a.ID }), len(list) < per) {
+		if p.refPageDone(ids(list, func(a AgentInfo) ID { return a.ID })) {
 			b.keepAgents(p.ref.seen)
 			p.nextRefStep()
 		}
@@ -433,7 +432,7 @@ func (p *Poller) do(ctx context.Context, t task) error {
 			return err
 		}
 		b.setMenusPage(list)
-		if p.refPageDone(ids(list, func(m Menu) ID { return m.ID }), len(list) < per) {
+		if p.refPageDone(ids(list, func(m Menu) ID { return m.ID })) {
 			b.keepMenus(p.ref.seen)
 			p.nextRefStep()
 		}
@@ -449,7 +448,7 @@ func (p *Poller) do(ctx context.Context, t task) error {
 			return err
 		}
 		b.setTeamsPage(list)
-		if p.refPageDone(ids(list, func(t Team) ID { return t.ID }), len(list) < per) {
+		if p.refPageDone(ids(list, func(t Team) ID { return t.ID })) {
 			b.keepTeams(p.ref.seen)
 			p.nextRefStep()
 		}
@@ -498,21 +497,18 @@ func ids[T any](list []T, id func(T) ID) []ID {
 }
 
 // refPageDone records a page of the current reference list and reports
-// whether it was the last: shorter than a page, empty, the same as the
-// previous page (a server that ignores page), or too many pages.
-func (p *Poller) refPageDone(pageIDs []ID, short bool) bool {
-	if len(pageIDs) > 0 && p.ref.page > 1 && pageIDs[0] == p.ref.firstID {
-		return true
+// whether it was the last (see pager).
+func (p *Poller) refPageDone(pageIDs []ID) bool {
+	var first ID
+	if len(pageIDs) > 0 {
+		first = pageIDs[0]
 	}
-	for _, id := range pageIDs {
-		p.ref.seen[id] = true
+	if !p.ref.pg.repeat(first) {
+		for _, id := range pageIDs {
+			p.ref.seen[id] = true
+		}
 	}
-	if short || len(pageIDs) == 0 || p.ref.page >= maxPages {
-		return true
-	}
-	p.ref.firstID = pageIDs[0]
-	p.ref.page++
-	return false
+	return p.ref.pg.done(len(pageIDs), first)
 }
 
 func (p *Poller) startRefresh(urgent bool) {
@@ -521,12 +517,12 @@ func (p *Poller) startRefresh(urgent bool) {
 		p.board.forgetSeenQueues()
 	}
 	p.ref.active, p.ref.urgent, p.ref.step = true, urgent, 0
-	p.ref.page, p.ref.firstID, p.ref.seen, p.ref.again = 1, "", map[ID]bool{}, false
+	p.ref.pg, p.ref.seen, p.ref.again = newPager(), map[ID]bool{}, false
 }
 
 func (p *Poller) nextRefStep() {
 	p.ref.step++
-	p.ref.page, p.ref.firstID, p.ref.seen = 1, "", map[ID]bool{}
+	p.ref.pg, p.ref.seen = newPager(), map[ID]bool{}
 	if p.ref.step < len(refSteps) {
 		return
 	}

@@ -28,11 +28,15 @@ type simUJET struct {
 	url     string
 }
 
-func startSim(t *testing.T, o simulator.Options, rateLimit time.Duration) *simUJET {
+func startSim(t *testing.T, o simulator.Options, rateLimit time.Duration, opts ...func(*ujet.Options)) *simUJET {
 	t.Helper()
 	o.Speed = 0.0001
 	center := simulator.New(o)
-	h := ujet.NewHandler(center, ujet.Options{Subdomain: "acme", Token: simToken, RateLimit: rateLimit, SlowDelay: 1500 * time.Millisecond})
+	uo := ujet.Options{Subdomain: "acme", Token: simToken, RateLimit: rateLimit, SlowDelay: 1500 * time.Millisecond}
+	for _, f := range opts {
+		f(&uo)
+	}
+	h := ujet.NewHandler(center, uo)
 	srv := httptest.NewServer(h)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -1,5 +1,5 @@
-// Package server is Wallboard's HTTP side: the Echo routes, the TV wall pages
-// rendered with package views, the JSON API, the embedded static assets and
+// Package server is Wallboard's HTTP side: the Echo routes, the pages
+// (view models from package present, rendered with package views), the JSON API, the embedded static assets and
 // the websocket hub that pushes every change to every screen.
 //
 // Routes (with Options.Guard, the access each needs):
@@ -56,6 +56,7 @@ import (
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -252,7 +253,7 @@ func (s *Server) routes() *echo.Echo {
 	r.user("/api/v1/boards/:id", s.handleBoardAPI)
 	r.user("/api/v1/boards/:id/history", s.handleHistory)
 	r.user("/api/v1/status", s.handleStatus)
-	e.GET("/static/:hash/*", s.assets.serve)
+	e.Match(getHead, "/static/:hash/*", s.assets.serve)
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	// The supervisor view and the embeds mount their routes and register
 	// their views here (server/supervisor.go, server/embed.go).
@@ -282,30 +283,34 @@ type router struct {
 // /login, /api/… answers 401 JSON).
 func (r router) user(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireUser))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireUser))
 }
+
+// getHead are the methods pages and the API answer: HEAD is GET without
+// the body (net/http drops it).
+var getHead = []string{http.MethodGet, http.MethodHead}
 
 // display mounts a TV wall page: a display link or cookie for the board, or
 // a signed-in supervisor.
 func (r router) display(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
 }
 
 // embed mounts an embeddable page (path under /embed/{id}/, where the
 // security headers allow framing by the allowed origins).
 func (r router) embed(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
 }
 
 // live mounts a board's websocket: the credentials its page needs, and an
@@ -383,7 +388,7 @@ func (s *Server) handleWall(c echo.Context) error {
 		WSURL:      "/boards/" + def.ID + "/ws",
 		Theme:      string(def.Theme),
 		OpenNotice: s.openNotice(),
-		Wall:       wallView(&def, mb, now, s.o.Demo, storeDown),
+		Wall:       present.New(&def, mb, storeDown).Wall(s.o.Demo),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)
@@ -395,7 +400,7 @@ type apiError struct {
 }
 
 // storeDownError is the health error of every source while the store fails.
-const storeDownError = "data store unavailable"
+const storeDownError = present.StoreDownError
 
 // handleBoardAPI returns the board's snapshot (the board's Apply, full
 // names: the API is for signed-in supervisors). When the store fails it

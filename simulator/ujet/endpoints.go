@@ -15,7 +15,7 @@ import (
 // Pagination defaults of the list endpoints.
 const (
 	DefaultPer = 25  // records per page when per is absent or invalid
-	MaxPer     = 100 // larger per values are capped to this
+	MaxPer     = 100 // larger per values are capped to this (Options.MaxPer lowers it)
 	// MaxSLAMinutes is the largest minutes value menus/sla and
 	// menus/sla_by_queue_groups accept.
 	MaxSLAMinutes = 1440
@@ -43,25 +43,25 @@ func commType(ch string) string {
 
 // route returns the status and value answering endpoint (the path below
 // /manager/api/v1/) with query q.
-func route(endpoint string, q url.Values, t simulator.Truth) (int, any) {
+func route(endpoint string, q url.Values, t simulator.Truth, o Options) (int, any) {
 	switch endpoint {
 	case "agents":
 		all := filter(agents(t), func(a agentJSON) bool {
 			return matches(q, "id[]", a.ID) && matches(q, "status_id[]", a.Status.ID) && matches(q, "online[]", a.Online)
 		})
-		return http.StatusOK, paginate(all, q)
+		return http.StatusOK, paginate(all, q, o.MaxPer)
 	case "agents/current_status":
 		return http.StatusOK, currentStatus(t)
 	case "user_statuses":
 		return http.StatusOK, userStatuses(t)
 	case "teams":
 		all := filter(teams(t), func(tm teamJSON) bool { return matches(q, "id[]", tm.ID) })
-		return http.StatusOK, paginate(all, q)
+		return http.StatusOK, paginate(all, q, o.MaxPer)
 	case "menus":
 		all := filter(menus(t), func(m menuJSON) bool {
 			return matches(q, "id[]", m.ID) && matches(q, "menu_type[]", m.MenuType)
 		})
-		return http.StatusOK, paginate(all, q)
+		return http.StatusOK, paginate(all, q, o.MaxPer)
 	case "menus/current_status":
 		return http.StatusOK, menusCurrentStatus(t)
 	case "menus/sla", "menus/sla_by_queue_groups":
@@ -106,8 +106,8 @@ func matches(q url.Values, key string, v any) bool {
 
 // paginate returns page `page` of `per` records of all. Missing or invalid
 // page means 1, missing or invalid per means DefaultPer; per is capped at
-// MaxPer; a page past the end is empty.
-func paginate[T any](all []T, q url.Values) []T {
+// maxPer; a page past the end is empty.
+func paginate[T any](all []T, q url.Values, maxPer int) []T {
 	page, err := strconv.Atoi(q.Get("page"))
 	if err != nil || page < 1 {
 		page = 1
@@ -116,7 +116,7 @@ func paginate[T any](all []T, q url.Values) []T {
 	if err != nil || per < 1 {
 		per = DefaultPer
 	}
-	per = min(per, MaxPer)
+	per = min(per, maxPer)
 	if page-1 > len(all)/per { // also keeps (page-1)*per from overflowing
 		return []T{}
 	}

@@ -11,7 +11,8 @@
 // Choices where the vendor doc is silent:
 //
 //   - Pagination (agents, teams, menus): page defaults to 1, per to
-//     DefaultPer (25); per is capped at MaxPer (100); missing, non-numeric or
+//     DefaultPer (25); per is capped at Options.MaxPer (default and at most
+//     MaxPer, 100); missing, non-numeric or
 //     non-positive values take the defaults; a page past the end is [].
 //     Records are in ascending id order (menus in tree order).
 //     Filters: agents take id[], status_id[] and online[] (true/false);
@@ -79,6 +80,9 @@ type Options struct {
 	RateLimit        time.Duration // minimum spacing between requests, default 1s; 0 means default, negative disables
 	Now              func() time.Time
 	SlowDelay        time.Duration // how long FaultSlow sleeps; default 10s
+	// MaxPer caps the page size of the paginated lists whatever per asks,
+	// as some UJET-compatible servers do; default (and at most) MaxPer.
+	MaxPer int
 }
 
 // Request is one request the handler received.
@@ -119,6 +123,9 @@ func NewHandler(c *simulator.Center, o Options) *Handler {
 	}
 	if o.SlowDelay <= 0 {
 		o.SlowDelay = DefaultSlowDelay
+	}
+	if o.MaxPer <= 0 || o.MaxPer > MaxPer {
+		o.MaxPer = MaxPer
 	}
 	return &Handler{center: c, opt: o, token: o.Token}
 }
@@ -209,7 +216,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, endpoint string,
 	if !inPrefix {
 		return writeJSON(w, http.StatusNotFound, errorJSON{Error: "Not Found"})
 	}
-	status, v := route(endpoint, r.URL.Query(), h.center.Truth())
+	status, v := route(endpoint, r.URL.Query(), h.center.Truth(), h.opt)
 	if fault != nil && status == http.StatusOK {
 		switch fault.Kind {
 		case FaultMalformedJSON:

@@ -820,3 +820,20 @@ func TestListFilters(t *testing.T) {
 		t.Errorf("menu_type[]=web_menu gave %d menus, want 4", len(menus))
 	}
 }
+
+func TestMaxPerCapsPages(t *testing.T) {
+	f := newFixture(t, simulator.Options{Seed: 1, Agents: 60}, Options{MaxPer: 25})
+	count := func(path string) int {
+		return len(decodeStrict[[]json.RawMessage](t, f.get(t, path, true)))
+	}
+	for path, want := range map[string]int{
+		"/manager/api/v1/agents?per=100":        25,
+		"/manager/api/v1/agents?per=100&page=3": 10,
+		"/manager/api/v1/agents?per=10&page=2":  10,
+		"/manager/api/v1/menus?per=100&page=1":  len(f.center.Truth().Menus),
+	} {
+		if n := count(path); n != want {
+			t.Errorf("%s gave %d records, want %d", path, n, want)
+		}
+	}
+}
