@@ -210,7 +210,7 @@ func (s *Server) SendAlert(alert any) int {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		_ = c.conn.SendInvocation("", s.method("alert"), []any{[]any{alert}})
+		_ = c.send(s.method("alert"), []any{[]any{alert}})
 	}
 	return len(conns)
 }
