@@ -67,6 +67,10 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
+	if r, ok := store.(*cache.Redis); ok {
+		// A logout on one replica ends the session on all.
+		st.guard.SetSessionRevocations(r)
+	}
 
 	sources := cfg
 	if cfg.Demo() {
