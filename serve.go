@@ -139,6 +139,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Boards:      st.Boards,
 		Guard:       st.guard,
 		ConfigError: st.LastError,
+		StaleAfter:  cfg.StaleAfter,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 	if err := registerMetrics(reg, srv, store, roles); err != nil {
