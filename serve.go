@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wallboard/wallboard/alerts"
 	"github.com/wallboard/wallboard/budget"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/config"
@@ -129,6 +130,17 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	roles = append(roles, hrole)
 	g.Go(func() error { return hrole.Run(ctx, sampler.Run) })
 
+	// Alerts: webhooks of breaches, told by the leader; the ledger in the
+	// store keeps a handover from telling a breach twice.
+	alertMetrics, err := metrics.NewAlerts(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	alerter := alerts.New(alerts.Options{Store: store, Boards: st.Boards, Ledger: openLedger(store), Observer: alertMetrics, Logger: log})
+	arole := newRole("alerts")
+	roles = append(roles, arole)
+	g.Go(func() error { return arole.Run(ctx, alerter.Run) })
+
 	srv := server.New(server.Options{
 		Store:       store,
 		Logger:      log,
@@ -221,6 +233,15 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (cache.
 	return r, func(name string) leader.Role {
 		return leader.New(r.Client(), r.Prefix()+"leader:"+name, leader.Options{Name: name, Logger: log})
 	}, nil
+}
+
+// openLedger returns the alerts' ledger of open breaches, kept where the
+// store is.
+func openLedger(store cache.Store) alerts.Ledger {
+	if r, ok := store.(*cache.Redis); ok {
+		return alerts.NewRedis(r.Client(), r.Prefix())
+	}
+	return alerts.NewMemory()
 }
 
 // openHistory keeps the board history beside the store: in Redis when the
