@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 // Config is every setting of the wallboard server.
 type Config struct {
+	// Addr is where the wallboard serves; empty: see ListenAddr.
 	Addr string
 	// MetricsAddr, when set, is where Prometheus metrics are served
 	// (/metrics), on a listener of their own; empty: not served.
@@ -40,6 +42,9 @@ type Config struct {
 	AcceptRate      float64
 	MaxAcceptWait   time.Duration
 	ReconnectWithin time.Duration
+	// StaleAfter is how old a source's data may be before screens and the
+	// API mark it stale (default 20s).
+	StaleAfter time.Duration
 
 	// Demo settings, used when no source is configured.
 	SimSeed  int64
@@ -65,7 +70,23 @@ type Connect struct {
 	User     string
 	Password string
 	Token    string
-	HubPath  string
+	// SignalR is the hub protocol: auto (classic, then Core), classic or core.
+	SignalR string
+	// HubPath is the classic SignalR base path or the Core hub path; empty:
+	// the protocol's default (/webapi/signalr, /webapi/hubs/gold).
+	HubPath string
+	// HubName is the classic hub's name.
+	HubName string
+	// HubQueryToken also sends the bearer as access_token in the query.
+	HubQueryToken bool
+	// Methods names the hub's client methods by kind (ConnectMethodKinds),
+	// from --connect-methods; they win over the file's connect.methods.
+	Methods map[string]string
+	// QueueGroups is how queue groups are subscribed to: group, team,
+	// business_unit or none.
+	QueueGroups string
+	// Alerts subscribes to Connect's alerts (counted and logged, not shown).
+	Alerts bool
 }
 
 // Configured reports whether a Connect source was asked for.
@@ -79,6 +100,40 @@ type Redis struct {
 
 // Demo reports whether the server runs on simulated data: no source configured.
 func (c Config) Demo() bool { return !c.UJET.Configured() && !c.Connect.Configured() }
+
+// Listen addresses when --addr is empty.
+const (
+	DefaultAddr     = ":8080"          // with an access section: every interface
+	DefaultOpenAddr = "127.0.0.1:8080" // open demo: loopback only
+)
+
+// ListenAddr is the address to serve on: Addr, or when it is empty
+// DefaultOpenAddr for an open wallboard and DefaultAddr otherwise.
+func (c Config) ListenAddr(open bool) string {
+	switch {
+	case c.Addr != "":
+		return c.Addr
+	case open:
+		return DefaultOpenAddr
+	}
+	return DefaultAddr
+}
+
+// secret is a flag.Value whose value is never printed: String, which the
+// flag package uses for the usage's defaults, says only whether it is set.
+type secret struct{ p *string }
+
+func (s secret) String() string {
+	if s.p == nil || *s.p == "" {
+		return ""
+	}
+	return "(set, not shown)"
+}
+
+func (s secret) Set(v string) error {
+	*s.p = v
+	return nil
+}
 
 // setting is one flag and its environment variable.
 type setting struct {
@@ -100,6 +155,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.StringVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
+	// Secrets are read like str, but --help and flag errors never show
+	// their value: a variable's value is not a default to print.
+	sec := func(p *string, s setting) {
+		*p = getenv(s.env)
+		fs.Var(secret{p}, s.flag, s.usage+" (env "+s.env+")")
+	}
 	intv := func(p *int, s setting, def int) {
 		if v := getenv(s.env); v != "" {
 			n, err := strconv.Atoi(v)
@@ -111,7 +172,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.IntVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
-	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
+	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on; empty: " + DefaultOpenAddr + " without an access section in --config (open demo, loopback only), " + DefaultAddr + " with one"}, "")
 	str(&c.MetricsAddr, setting{"metrics-addr", "WALLBOARD_METRICS_ADDR", "address to serve Prometheus metrics on (/metrics), e.g. :9090; empty: none"}, "")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
 	str(&c.File, setting{"config", "WALLBOARD_CONFIG", "board configuration file (YAML: boards, thresholds, statuses, access; see wallboard.example.yaml); reloaded on change and SIGHUP"}, "")
@@ -119,23 +180,41 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.UJET.BaseURL, setting{"ujet-base-url", "WALLBOARD_UJET_BASE_URL", "UJET Manager API base URL with its path, https://{subdomain}.{domain}/manager/api/v1; overrides --ujet-domain"}, "")
 	str(&c.UJET.Subdomain, setting{"ujet-subdomain", "WALLBOARD_UJET_SUBDOMAIN", "UJET subdomain; also the Basic-auth user name"}, "")
 	str(&c.UJET.Domain, setting{"ujet-domain", "WALLBOARD_UJET_DOMAIN", "UJET domain, the rest of the host after the subdomain"}, "")
-	str(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"}, "")
+	sec(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"})
 	intv(&c.UJET.SLAMinutes, setting{"ujet-sla-minutes", "WALLBOARD_UJET_SLA_MINUTES", "window of menus/sla in minutes"}, 15)
 
 	str(&c.Connect.URL, setting{"connect-url", "WALLBOARD_CONNECT_URL", "Clarity Connect web services address, scheme://host[:port] (…/webapi/api accepted)"}, "")
 	str(&c.Connect.ClientID, setting{"connect-client-id", "WALLBOARD_CONNECT_CLIENT_ID", "Connect client_id for the token endpoint"}, "")
 	str(&c.Connect.User, setting{"connect-user", "WALLBOARD_CONNECT_USER", `Connect service account, may be DOMAIN\user`}, "")
-	str(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"}, "")
-	str(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"}, "")
-	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
+	sec(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"})
+	sec(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"})
+	str(&c.Connect.SignalR, setting{"connect-signalr", "WALLBOARD_CONNECT_SIGNALR", "Connect hub protocol: auto (try classic ASP.NET SignalR 2, then ASP.NET Core SignalR), classic or core"}, "auto")
+	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR path on the Connect host; empty: /webapi/signalr for a classic hub (its SignalR base path), /webapi/hubs/gold for a Core hub"}, "")
+	str(&c.Connect.HubName, setting{"connect-hub-name", "WALLBOARD_CONNECT_HUB_NAME", "classic hub name (case-insensitive)"}, "GoldDataHub")
+	queryToken := false
+	if v := getenv("WALLBOARD_CONNECT_HUB_QUERY_TOKEN"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("WALLBOARD_CONNECT_HUB_QUERY_TOKEN: %q is not true or false", v))
+		}
+		queryToken = b
+	}
+	fs.BoolVar(&c.Connect.HubQueryToken, "connect-hub-query-token", queryToken, "also send the bearer token as access_token in the query of classic hub requests, for servers that read it there (env WALLBOARD_CONNECT_HUB_QUERY_TOKEN)")
+	methods := ""
+	str(&methods, setting{"connect-methods", "WALLBOARD_CONNECT_METHODS", "Connect hub client method names, agent=…,queue=…,queueGroup=…,alert=… (also agentAggregate, agentGroup, queueAggregate); over the file's connect.methods; default agentUpdate, queueUpdate, queueGroupUpdate, alert, …"}, "")
+	str(&c.Connect.QueueGroups, setting{"connect-queue-groups", "WALLBOARD_CONNECT_QUEUE_GROUPS", "Connect queue groups shown beside UJET's: queues grouped by group, team or business_unit, or none"}, "group")
+	alerts := ""
+	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
-	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
+	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
 	acceptRate, acceptWait, reconnect := "", "", ""
 	str(&acceptRate, setting{"accept-rate", "WALLBOARD_ACCEPT_RATE", "websocket screens accepted per second (after a restart all reconnect at once); 0: no limit"}, "1000")
 	str(&acceptWait, setting{"max-accept-wait", "WALLBOARD_MAX_ACCEPT_WAIT", "longest a screen waits for its turn before a 503 with Retry-After"}, "45s")
 	str(&reconnect, setting{"reconnect-within", "WALLBOARD_RECONNECT_WITHIN", "on shutdown, screens reconnect at a random moment within this"}, "30s")
+	staleAfter := ""
+	str(&staleAfter, setting{"stale-after", "WALLBOARD_STALE_AFTER", "how old a source's data may be before screens and the API mark it stale (a Go duration)"}, "20s")
 
 	secure := ""
 	str(&secure, setting{"secure-cookies", "WALLBOARD_SECURE_COOKIES", "true when browsers reach the wallboard over https: cookies get the Secure flag"}, "false")
@@ -177,6 +256,17 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("secure cookies %q: want true or false", secure)
 	}
 	c.SecureCookies = b
+	d, err := time.ParseDuration(staleAfter)
+	if err != nil || d < time.Second {
+		return c, fmt.Errorf("stale after %q: want a duration of 1s or more, e.g. 20s", staleAfter)
+	}
+	c.StaleAfter = d
+	if c.Connect.Alerts, err = strconv.ParseBool(alerts); err != nil {
+		return c, fmt.Errorf("connect alerts %q: want true or false", alerts)
+	}
+	if c.Connect.Methods, err = ParseConnectMethods(methods); err != nil {
+		return c, err
+	}
 	c.SimSeed = int64(seed)
 	f, err := strconv.ParseFloat(speed, 64)
 	if err != nil || f <= 0 {
@@ -220,8 +310,16 @@ func (c Config) validate() error {
 		if err := checkURL(c.Connect.URL); err != nil {
 			errs = append(errs, fmt.Errorf("Connect URL: %w", err))
 		}
+		switch strings.ToLower(c.Connect.SignalR) {
+		case "auto", "classic", "core":
+		default:
+			errs = append(errs, fmt.Errorf("Connect SignalR %q: want auto, classic or core", c.Connect.SignalR))
+		}
 		if c.Connect.Token == "" && (c.Connect.User == "" || c.Connect.Password == "") {
 			errs = append(errs, errors.New("Connect: give --connect-token, or --connect-user and --connect-password"))
+		}
+		if !slices.Contains(connectGroupings, c.Connect.QueueGroups) {
+			errs = append(errs, fmt.Errorf("Connect queue groups %q: want one of %s", c.Connect.QueueGroups, strings.Join(connectGroupings, ", ")))
 		}
 	}
 	if c.Redis.URL != "" {
@@ -268,6 +366,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("ujet_token", set(c.UJET.Token)),
 		slog.String("connect_url", c.Connect.URL),
 		slog.String("connect_user", c.Connect.User),
+		slog.String("connect_signalr", c.Connect.SignalR),
+		slog.String("connect_hub_path", c.Connect.HubPath),
 		slog.String("connect_password", set(c.Connect.Password)),
 		slog.String("connect_token", set(c.Connect.Token)),
 		slog.String("redis_url", Redact(c.Redis.URL)),

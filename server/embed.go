@@ -158,8 +158,13 @@ func (s *Server) handleEmbed(c echo.Context) error {
 			return views.EmbedBadRequest(p, problem).Render(ctx, buf)
 		})
 	}
-	if s.o.Guard != nil {
-		frameAncestors(c.Response().Header(), def.AllowedOrigins)
+	if g := s.o.Guard; g != nil {
+		var local []string
+		if g.Open() {
+			// The open demo: pages on this computer may frame it.
+			local = access.LoopbackFrameAncestors
+		}
+		frameAncestors(c.Response().Header(), def.AllowedOrigins, local...)
 	}
 	p.Transparent = transparent
 	p.OpenNotice = s.openNotice()
@@ -175,8 +180,9 @@ func (s *Server) handleEmbed(c echo.Context) error {
 // put in the Content-Security-Policy to the origins board allows (the
 // configuration's access.embed.allowed_origins and the board's own
 // embed_origins): the Guard allows the origins of every board on every
-// embed, a tile page only those of its board. No origins: 'none'.
-func frameAncestors(h http.Header, allowed []string) {
+// embed, a tile page only those of its board. sources are added as they
+// are (CSP source expressions). No origins: 'none'.
+func frameAncestors(h http.Header, allowed []string, sources ...string) {
 	csp := h.Get("Content-Security-Policy")
 	if csp == "" {
 		return
@@ -187,6 +193,7 @@ func frameAncestors(h http.Header, allowed []string) {
 			origins = append(origins, n)
 		}
 	}
+	origins = append(origins, sources...)
 	value := "'none'"
 	if len(origins) > 0 {
 		value = strings.Join(origins, " ")
