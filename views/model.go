@@ -220,6 +220,8 @@ type Wall struct {
 	GroupLevel  string // the queue-group panel's worst level
 	GroupReason string
 	Groups      []QueueGroupRow
+
+	Messages []FloorMessage // floor messages for this board, oldest first
 }
 
 // Stale reports whether anything on the wall is not current.
