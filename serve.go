@@ -77,6 +77,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		sources.UJET = demo.ujet
 		sources.Connect = demo.connect
+		sources.Connect.Methods, sources.Connect.QueueGroups, sources.Connect.Alerts = cfg.Connect.Methods, cfg.Connect.QueueGroups, cfg.Connect.Alerts
 	}
 
 	var roles []leader.Role
@@ -110,7 +111,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		sub, err := newConnectSubscriber(sources.Connect, st.connectStatuses, connectMetrics, store, log)
+		sub, err := newConnectSubscriber(sources.Connect, st.File().Connect, st.connectStatuses, connectMetrics, store, log)
 		if err != nil {
 			return fmt.Errorf("clarity connect: %w", err)
 		}

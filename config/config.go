@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -58,6 +59,14 @@ type Connect struct {
 	Password string
 	Token    string
 	HubPath  string
+	// Methods names the hub's client methods by kind (ConnectMethodKinds),
+	// from --connect-methods; they win over the file's connect.methods.
+	Methods map[string]string
+	// QueueGroups is how queue groups are subscribed to: group, team,
+	// business_unit or none.
+	QueueGroups string
+	// Alerts subscribes to Connect's alerts (counted and logged, not shown).
+	Alerts bool
 }
 
 // Configured reports whether a Connect source was asked for.
@@ -160,6 +169,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	sec(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"})
 	sec(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"})
 	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
+	methods := ""
+	str(&methods, setting{"connect-methods", "WALLBOARD_CONNECT_METHODS", "Connect hub client method names, agent=…,queue=…,queueGroup=…,alert=… (also agentAggregate, agentGroup, queueAggregate); over the file's connect.methods; default agentUpdate, queueUpdate, queueGroupUpdate, alert, …"}, "")
+	str(&c.Connect.QueueGroups, setting{"connect-queue-groups", "WALLBOARD_CONNECT_QUEUE_GROUPS", "Connect queue groups shown beside UJET's: queues grouped by group, team or business_unit, or none"}, "group")
+	alerts := ""
+	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
 	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
@@ -204,6 +218,12 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("secure cookies %q: want true or false", secure)
 	}
 	c.SecureCookies = b
+	if c.Connect.Alerts, err = strconv.ParseBool(alerts); err != nil {
+		return c, fmt.Errorf("connect alerts %q: want true or false", alerts)
+	}
+	if c.Connect.Methods, err = ParseConnectMethods(methods); err != nil {
+		return c, err
+	}
 	c.SimSeed = int64(seed)
 	f, err := strconv.ParseFloat(speed, 64)
 	if err != nil || f <= 0 {
@@ -240,6 +260,9 @@ func (c Config) validate() error {
 		}
 		if c.Connect.Token == "" && (c.Connect.User == "" || c.Connect.Password == "") {
 			errs = append(errs, errors.New("Connect: give --connect-token, or --connect-user and --connect-password"))
+		}
+		if !slices.Contains(connectGroupings, c.Connect.QueueGroups) {
+			errs = append(errs, fmt.Errorf("Connect queue groups %q: want one of %s", c.Connect.QueueGroups, strings.Join(connectGroupings, ", ")))
 		}
 	}
 	if c.Redis.URL != "" {

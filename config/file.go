@@ -26,6 +26,7 @@ type File struct {
 	Defaults Defaults
 	Statuses Statuses
 	Access   Access
+	Connect  ConnectFile // read at start only
 
 	sum [32]byte // of the file's bytes, so that a reload can tell a change
 }

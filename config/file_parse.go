@@ -81,6 +81,7 @@ func parseFile(path string, data []byte) (*File, error) {
 			"defaults": func(n *yaml.Node, field string) { defaults = p.defaults(n, field) },
 			"statuses": func(n *yaml.Node, field string) { f.Statuses = p.statuses(n, field) },
 			"access":   func(n *yaml.Node, field string) { f.Access = p.access(n, field) },
+			"connect":  func(n *yaml.Node, field string) { f.Connect = p.connect(n, field) },
 		})
 	}
 	// Defaults over the built-in ones.

@@ -8,8 +8,15 @@
 // Connect 4.x ships: protocol 1.5 at /webapi/signalr, hub GoldDataHub, over
 // webSockets, serverSentEvents and longPolling, with replay by message id;
 // see ClassicOptions) or ASP.NET Core SignalR (github.com/philippseith/signalr,
-// server side, at /webapi/hubs/gold). Client methods agentUpdate and
-// queueUpdate are called with an array of Realtime Data Responses. Connect queues are the Center's leaf menus
+// server side, at /webapi/hubs/gold). Client methods agentUpdate, queueUpdate
+// and queueGroupUpdate are called with an array of Realtime Data Responses
+// (Group Metric Data Responses for subscriptions/queues/groupBy), and alert
+// with an array of alerts (the document gives them no shape; the
+// simulator's carry a name, the queue and the count); Options.Methods renames
+// them. Agent statuses come as the document shows them, the Status enum's
+// name with agentStatusId or its bare number, with reason codes for custom
+// statuses; sessions carry isOnHold and holdStartTime; queues the day counts
+// answeredCount and abandonedCount. Connect queues are the Center's leaf menus
 // per language (ids from 101), their modalities its channels (call → audio,
 // chat → instantMessage). A hub connection is closed when the token it was
 // opened with expires.
@@ -51,6 +58,10 @@ type Options struct {
 	Logger        *slog.Logger
 	// KeepConnections keeps hub connections open after their token expired.
 	KeepConnections bool
+	// Methods names the hub's client methods by kind ("agent", "queue",
+	// "queueGroup", "alert"); default agentUpdate, queueUpdate,
+	// queueGroupUpdate and alert.
+	Methods map[string]string
 	// SignalR is the hub's protocol: "classic" (ASP.NET SignalR 2, as
 	// Connect 4.x ships, at Classic.Path) or "core" (ASP.NET Core SignalR at
 	// HubPath). Default "core".
@@ -99,11 +110,13 @@ type Stats struct {
 }
 
 type subscription struct {
-	id     string
-	connID string
-	agents bool
-	ids    []int
-	sent   map[int]doc
+	id        string
+	connID    string
+	agents    bool
+	kind      string // "" (agents or queues), subQueueGroups or subAlerts
+	groupType string // of subQueueGroups: team, group or businessUnit
+	ids       []int
+	sent      map[int]doc
 }
 
 // hubClient is one hub connection, Core or classic.
@@ -155,6 +168,8 @@ func NewServer(c *simulator.Center, o Options) *Server {
 	s.mux.HandleFunc("GET "+apiRoot+"/v2/profile/mbu", s.authed(s.mbu))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/agents", s.authed(s.subscribe(true)))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/queues", s.authed(s.subscribe(false)))
+	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/queues/groupBy", s.authed(s.subscribeGroups))
+	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/alerts", s.authed(s.subscribeAlerts))
 	s.mux.HandleFunc("DELETE "+apiRoot+"/v2/subscriptions/{id}", s.authed(s.unsubscribe))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/{$}", s.authed(s.batch))
 	if strings.EqualFold(o.SignalR, "classic") {
@@ -390,9 +405,17 @@ func (s *Server) push() {
 		if c == nil {
 			continue
 		}
-		docs, method := queues, "queueUpdate"
-		if sub.agents {
-			docs, method = agents, "agentUpdate"
+		docs, method := queues, s.method("queue")
+		switch {
+		case sub.kind == subAlerts:
+			if items := alerts(sub, queues, t.At); len(items) > 0 {
+				sends = append(sends, send{sub.connID, c, s.method("alert"), items})
+			}
+			continue
+		case sub.kind == subQueueGroups:
+			docs, method = s.groupDocs(sub.groupType, sub.ids, queues), s.method("queueGroup")
+		case sub.agents:
+			docs, method = agents, s.method("agent")
 		}
 		var items []any
 		for _, id := range sub.ids {
