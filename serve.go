@@ -68,6 +68,10 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
+	if r, ok := store.(*cache.Redis); ok {
+		// A logout on one replica ends the session on all.
+		st.guard.SetSessionRevocations(r)
+	}
 
 	sources := cfg
 	if cfg.Demo() {
@@ -150,6 +154,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Guard:       st.guard,
 		ConfigError: st.LastError,
 		Messages:    msgs,
+		StaleAfter:  cfg.StaleAfter,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 	if err := registerMetrics(reg, srv, store, roles); err != nil {

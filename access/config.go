@@ -97,6 +97,8 @@ type Guard struct {
 
 	mu       sync.Mutex
 	limiters map[netip.Prefix]*limiterEntry
+	shared   SessionRevocations // under mu; nil: revocations in process only
+	revoked  revoked            // sessions logged out through this process
 }
 
 // New validates cfg and returns a Guard for it.

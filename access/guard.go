@@ -64,12 +64,8 @@ func (g *Guard) user(st *state, r *http.Request) (string, bool) {
 			return u, true
 		}
 	}
-	for _, c := range r.Cookies() {
-		if c.Name == SessionCookie {
-			if u, ok := st.verifySession(c.Value, g.now()); ok {
-				return u, true
-			}
-		}
+	if s, ok := g.sessionOf(st, r); ok {
+		return s.user, true
 	}
 	return "", false
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of the wallboard server.
@@ -33,6 +34,10 @@ type Config struct {
 	UJET    UJET
 	Connect Connect
 	Redis   Redis
+
+	// StaleAfter is how old a source's data may be before screens and the
+	// API mark it stale (default 20s).
+	StaleAfter time.Duration
 
 	// Demo settings, used when no source is configured.
 	SimSeed  int64
@@ -178,6 +183,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
+	staleAfter := ""
+	str(&staleAfter, setting{"stale-after", "WALLBOARD_STALE_AFTER", "how old a source's data may be before screens and the API mark it stale (a Go duration)"}, "20s")
+
 	secure := ""
 	str(&secure, setting{"secure-cookies", "WALLBOARD_SECURE_COOKIES", "true when browsers reach the wallboard over https: cookies get the Secure flag"}, "false")
 
@@ -218,6 +226,11 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("secure cookies %q: want true or false", secure)
 	}
 	c.SecureCookies = b
+	d, err := time.ParseDuration(staleAfter)
+	if err != nil || d < time.Second {
+		return c, fmt.Errorf("stale after %q: want a duration of 1s or more, e.g. 20s", staleAfter)
+	}
+	c.StaleAfter = d
 	if c.Connect.Alerts, err = strconv.ParseBool(alerts); err != nil {
 		return c, fmt.Errorf("connect alerts %q: want true or false", alerts)
 	}

@@ -384,17 +384,17 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 			continue
 		}
 		mb := b.Apply(states, now)
-		if storeDown {
-			markStoreDown(&mb)
-		}
+		s.markHealth(&mb, storeDown)
 		p := present.New(b, mb, storeDown)
 		if s.o.Messages != nil {
 			m := msgs
 			m.URL = messagesURL(b.ID)
 			p.WithMessages(m)
 		}
-		if nc := p.NextChange(); !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
-			next = nc
+		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
+			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
+				next = nc
+			}
 		}
 		if onlyNext {
 			continue
