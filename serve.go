@@ -142,6 +142,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	roles = append(roles, arole)
 	g.Go(func() error { return arole.Run(ctx, alerter.Run) })
 
+	msgs, _ := store.(server.Messages) // floor messages live in the store
 	srv := server.New(server.Options{
 		Store:       store,
 		Logger:      log,
@@ -157,6 +158,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		MaxAcceptWait:   cfg.MaxAcceptWait,
 		ReconnectWithin: cfg.ReconnectWithin,
 		StaleAfter:      cfg.StaleAfter,
+		Messages:        msgs,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 	if err := registerMetrics(reg, srv, store, roles); err != nil {

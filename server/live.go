@@ -75,7 +75,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 		// current from here on.
 		ctx := c.Request().Context()
 		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
-			if frag, err := render(ctx, present.New(&def, mb, storeDown)); err == nil {
+			if frag, err := render(ctx, s.present(ctx, &def, mb, storeDown)); err == nil {
 				s.hub.publish(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint(), true)
 			} else {
 				s.log.Error("render view", "board", boardID, "view", view, "err", err)

@@ -152,7 +152,8 @@ func drain(events <-chan cache.Event) {
 // a rendered board is due (zero: none).
 func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time {
 	states, storeDown := s.snapshot(ctx)
-	key := renderKey(states, storeDown)
+	msgs, msgVersion, msgNext := s.readMessages(ctx, s.o.Now())
+	key := renderKey(states, storeDown) + "\x00messages:" + strconv.FormatUint(msgVersion, 10)
 	set := s.set()
 	act := s.hub.active()
 	actKey := activeKey(act)
@@ -166,7 +167,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 	r.key, r.set, r.active = key, set, actKey
 	r.rendered = !onlyNext
 	now := s.o.Now()
-	var next time.Time
+	next := msgNext // re-render when a floor message expires
 	for id, names := range act {
 		b, ok := set.Get(id)
 		if !ok {
@@ -178,6 +179,11 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		mb := b.Apply(states, now)
 		s.markHealth(&mb, storeDown)
 		p := present.New(b, mb, storeDown)
+		if s.o.Messages != nil {
+			m := msgs
+			m.URL = messagesURL(b.ID)
+			p.WithMessages(m)
+		}
 		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
 			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
 				next = nc

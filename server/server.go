@@ -10,6 +10,7 @@
 //	GET /boards/{id}/ws     websocket: wall fragments         same credentials, Origin checked
 //	GET /boards/{id}/supervisor     supervisor view (supervisor.go)   signed-in user
 //	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, Origin checked
+//	POST /boards/{id}/supervisor/messages[/{mid}/remove]  floor messages (messages.go)  signed-in user, same origin
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
@@ -142,6 +143,9 @@ type Options struct {
 	// HistorySpan is how far back that route looks by default (24h); a
 	// ?minutes= query asks for less or more.
 	HistorySpan time.Duration
+	// Messages keeps the floor messages (messages.go); nil: none, and the
+	// supervisor view has no form to post them.
+	Messages Messages
 }
 
 // DefaultStaleAfter is Options.StaleAfter's default: the Connect subscriber
@@ -160,6 +164,7 @@ type Server struct {
 	hub        *hub
 	metrics    *serverMetrics
 	accept     *rate.Limiter // nil: no accept rate
+	msgs       messageState
 }
 
 // New returns a server for o.
@@ -362,6 +367,7 @@ func (s *Server) routes() *echo.Echo {
 	if m, ok := any(s).(interface{ mountSupervisor(router) }); ok {
 		m.mountSupervisor(r)
 	}
+	s.mountMessages(r)
 	if m, ok := any(s).(interface{ mountEmbed(router) }); ok {
 		m.mountEmbed(r)
 	}
@@ -490,7 +496,7 @@ func (s *Server) handleWall(c echo.Context) error {
 		WSURL:      "/boards/" + def.ID + "/ws",
 		Theme:      string(def.Theme),
 		OpenNotice: s.openNotice(),
-		Wall:       present.New(&def, mb, storeDown).Wall(s.o.Demo),
+		Wall:       s.present(c.Request().Context(), &def, mb, storeDown).Wall(s.o.Demo),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)
