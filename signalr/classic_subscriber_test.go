@@ -113,6 +113,7 @@ func TestDetectionFailureNamesWhatWasTried(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if st, ok := r.sink.last(); ok && st.Error != "" {
+			t.Log(st.Error)
 			for _, want := range []string{"no SignalR hub found", "classic ASP.NET SignalR at /webapi/signalr", "ASP.NET Core SignalR at /webapi/hubs/gold", "--connect-signalr"} {
 				if !strings.Contains(st.Error, want) {
 					t.Fatalf("error %q does not say %q", st.Error, want)
