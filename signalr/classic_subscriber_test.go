@@ -52,7 +52,10 @@ func TestCoreHubAutoDetected(t *testing.T) {
 // same connection, and the diffs it missed are replayed.
 func TestClassicDroppedTransportReplaysOnTheSameConnection(t *testing.T) {
 	r := newRig(t, connect.Options{SignalR: "classic"})
-	r.start(t, r.config())
+	obs := &countingObserver{counts: map[string]int{}}
+	cfg := r.config()
+	cfg.Observer = obs
+	r.start(t, cfg)
 	r.waitTruth(t, 10*time.Second)
 	negotiations := r.srv.ClassicStats().Negotiations
 	for i := 0; i < 3; i++ {
@@ -68,6 +71,9 @@ func TestClassicDroppedTransportReplaysOnTheSameConnection(t *testing.T) {
 		if !p.st.OK {
 			t.Fatalf("health went bad during a transport reconnect: %s", p.st.Error)
 		}
+	}
+	if obs.get("transport_lost") < 1 || obs.get("transport_resumed") < 1 || obs.get("lost") != 0 {
+		t.Fatalf("observed %v: want transport_lost and transport_resumed, no lost connection", obs.counts)
 	}
 }
 

@@ -160,7 +160,15 @@ func (s *Subscriber) classicOptions(on func(string, []json.RawMessage)) classic.
 		Token:      s.tokens.Token,
 		QueryToken: s.cfg.QueryToken,
 		OnMessage:  func(m classic.Message) { on(m.Method, m.Args) },
-		Logger:     s.log,
+		OnTransport: func(event string) {
+			switch event {
+			case "reconnecting":
+				s.observe("transport_lost")
+			case "reconnected":
+				s.observe("transport_resumed")
+			}
+		},
+		Logger: s.log,
 	}
 }
 

@@ -130,7 +130,9 @@ type Config struct {
 // Connection events are "connected" (a session subscribed and running),
 // "failed" (a connection attempt failed), "lost" (the hub dropped the
 // connection), "renewed" (a new token and connection replaced the old) and
-// "renew_failed".
+// "renew_failed"; a classic hub's transport that dropped is
+// "transport_lost", and "transport_resumed" once it is back on the same
+// connection.
 type Observer interface {
 	ObserveMessage(kind, result string)
 	ObserveConnection(event string)
