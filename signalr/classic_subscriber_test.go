@@ -52,7 +52,10 @@ func TestCoreHubAutoDetected(t *testing.T) {
 // same connection, and the diffs it missed are replayed.
 func TestClassicDroppedTransportReplaysOnTheSameConnection(t *testing.T) {
 	r := newRig(t, connect.Options{SignalR: "classic"})
-	r.start(t, r.config())
+	obs := &countingObserver{counts: map[string]int{}}
+	cfg := r.config()
+	cfg.Observer = obs
+	r.start(t, cfg)
 	r.waitTruth(t, 10*time.Second)
 	negotiations := r.srv.ClassicStats().Negotiations
 	for i := 0; i < 3; i++ {
@@ -68,6 +71,9 @@ func TestClassicDroppedTransportReplaysOnTheSameConnection(t *testing.T) {
 		if !p.st.OK {
 			t.Fatalf("health went bad during a transport reconnect: %s", p.st.Error)
 		}
+	}
+	if obs.get("transport_lost") < 1 || obs.get("transport_resumed") < 1 || obs.get("lost") != 0 {
+		t.Fatalf("observed %v: want transport_lost and transport_resumed, no lost connection", obs.counts)
 	}
 }
 
@@ -130,5 +136,26 @@ func TestUnknownProtocolIsRejected(t *testing.T) {
 	_, err := signalr.New(signalr.Config{URL: "http://x", Token: "t", SignalR: "signalr3"}, &recordingSink{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "auto, classic or core") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// A restarted host that takes the old connection token (ASP.NET SignalR
+// with a stable machine key) resumes the transport but has lost the
+// subscriptions: the subscriber subscribes again and the board is current.
+func TestClassicRestartResumingTheConnectionSubscribesAgain(t *testing.T) {
+	r := newRig(t, connect.Options{SignalR: "classic", Classic: connect.ClassicOptions{ResumeUnknown: true}})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	negotiations, subs := r.srv.ClassicStats().Negotiations, r.srv.Subscriptions()
+	r.srv.KillConnections()
+	for i := 0; i < 3; i++ {
+		r.advance()
+		r.waitTruth(t, 10*time.Second)
+	}
+	if n := r.srv.ClassicStats().Negotiations; n != negotiations || r.srv.Subscriptions() != subs {
+		t.Fatalf("negotiations %d (before %d), subscriptions %d (before %d): want the connection resumed and subscribed again", n, negotiations, r.srv.Subscriptions(), subs)
+	}
+	if !strings.Contains(r.logs.String(), "subscribed again after the transport resumed") {
+		t.Fatal("no new subscriptions after the resumed transport")
 	}
 }
