@@ -93,6 +93,14 @@ func (p *Board) Supervisor() views.Supervisor {
 			Reason:       qc.Reason,
 			KLongest:     -now.UnixMilli(),
 			Index:        len(v.Queues),
+			Answered:     Count(q.Answered),
+			Abandoned:    Count(q.Abandoned),
+		}
+		if q.Answered != nil {
+			row.KAnswered = strconv.Itoa(*q.Answered)
+		}
+		if q.Abandoned != nil {
+			row.KAbandoned = strconv.Itoa(*q.Abandoned)
 		}
 		if row.OldestSince != 0 && q.Waiting > 0 {
 			row.KLongest = -row.OldestSince
@@ -108,6 +116,7 @@ func (p *Board) Supervisor() views.Supervisor {
 		names[q.Name] = true
 	}
 	v.QueueGroups = p.groupRows()
+	v.QueueCounts, v.GroupCounts = hasCounts(mb.Queues), groupCounts(p.Full.QueueGroups)
 	for n := range names {
 		v.QueueNames = append(v.QueueNames, n)
 	}
@@ -181,7 +190,7 @@ func SupervisorFilters(q url.Values) views.SupervisorFilters {
 func agentSortColumns() []string { return []string{"name", "team", "state", "status", "time", "hold"} }
 
 func queueSortColumns() []string {
-	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "level"}
+	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "answered", "abandoned", "level"}
 }
 
 // ApplySupervisorFilters hides the rows f filters out and orders the rows
@@ -250,6 +259,16 @@ func ApplySupervisorFilters(v *views.Supervisor, f views.SupervisorFilters) {
 					return svSortKey{}
 				}
 				n, _ := strconv.ParseFloat(r.SLAValue, 64)
+				return svNumKey(n)
+			case "answered", "abandoned":
+				k := r.KAnswered
+				if col == "abandoned" {
+					k = r.KAbandoned
+				}
+				if k == "" {
+					return svSortKey{}
+				}
+				n, _ := strconv.ParseFloat(k, 64)
 				return svNumKey(n)
 			case "level":
 				return svNumKey(float64(views.LevelRank(r.Level)))

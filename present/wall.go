@@ -47,6 +47,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 			w.Body = append(w.Body, string(kind))
 			if kind == config.TileQueueGroups {
 				w.Groups = p.groupRows()
+				w.GroupCounts = groupCounts(p.Full.QueueGroups)
 				w.GroupLevel, w.GroupReason = string(c.Level), c.Reason
 			}
 			continue
@@ -70,6 +71,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 	qc := p.Eval.Tile(config.TileQueueTable)
 	w.QueueLevel, w.QueueReason = string(qc.Level), qc.Reason
 
+	w.QueueCounts = hasCounts(mb.Queues)
 	for _, q := range mb.Queues {
 		c := p.Eval.Queue(q)
 		v := queueRow(q, c)
