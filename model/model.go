@@ -104,6 +104,11 @@ type Health struct {
 	OK        bool      `json:"ok"`
 	UpdatedAt time.Time `json:"updated_at"` // the last time the data was good; zero before the first success
 	Error     string    `json:"error,omitempty"`
+	// Protocol and Transport say how a realtime source is connected
+	// (Connect: "classic" or "core" SignalR; "webSockets",
+	// "serverSentEvents" or "longPolling").
+	Protocol  string `json:"protocol,omitempty"`
+	Transport string `json:"transport,omitempty"`
 }
 
 // SourceState is everything one source knows at one moment. A store keeps the

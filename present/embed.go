@@ -29,6 +29,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		StoreDown: p.StoreDown,
 		NoSources: len(mb.Sources) == 0,
 		DataSince: p.dataSince,
+		Messages:  p.msgs,
 	}
 	for _, s := range p.sources {
 		s.Error = "" // a tile is too small for errors: stale says enough

@@ -44,6 +44,10 @@ type Board struct {
 	queueFeed views.Feed
 	agentFeed views.Feed
 	states    []views.StateCount
+
+	msgURL string
+	msgs   []views.FloorMessage
+	msgLog []views.MessageLogLine
 }
 
 // New prepares mb, def's Apply of the sources' states (full names, taken at

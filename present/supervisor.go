@@ -29,13 +29,16 @@ const maxFilterLen = 200
 func (p *Board) Supervisor() views.Supervisor {
 	def, mb, now := p.Def, p.Full, p.Now
 	v := views.Supervisor{
-		BoardID:   def.ID,
-		Title:     def.Title,
-		Now:       now.UnixMilli(),
-		StoreDown: p.StoreDown,
-		NoSources: len(mb.Sources) == 0,
-		DataSince: p.dataSince,
-		States:    p.states,
+		BoardID:     def.ID,
+		Title:       def.Title,
+		Now:         now.UnixMilli(),
+		StoreDown:   p.StoreDown,
+		NoSources:   len(mb.Sources) == 0,
+		DataSince:   p.dataSince,
+		States:      p.states,
+		MessagesURL: p.msgURL,
+		Messages:    p.msgs,
+		MessageLog:  p.msgLog,
 	}
 	if p.StoreDown {
 		v.StoreError = StoreDownText

@@ -35,6 +35,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 		Sources:   p.sources,
 		QueueFeed: p.queueFeed,
 		AgentFeed: p.agentFeed,
+		Messages:  p.msgs,
 	}
 	if p.StoreDown {
 		w.StoreError = StoreDownText

@@ -170,7 +170,7 @@ func (s *Server) handleEmbed(c echo.Context) error {
 	p.OpenNotice = s.openNotice()
 	p.Sync = s.sync(&def, mb.GeneratedAt)
 	p.WSURL = "/embed/" + url.PathEscape(def.ID) + "/" + string(t) + "/ws"
-	p.Tile = present.New(&def, mb, storeDown).Embed(t)
+	p.Tile = s.present(c.Request().Context(), &def, mb, storeDown).Embed(t)
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.EmbedDocument(p).Render(ctx, buf)
 	})

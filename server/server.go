@@ -10,6 +10,7 @@
 //	GET /boards/{id}/ws     websocket: wall fragments         same credentials, own Origin only
 //	GET /boards/{id}/supervisor     supervisor view (supervisor.go)   signed-in user
 //	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, own Origin only
+//	POST /boards/{id}/supervisor/messages[/{mid}/remove]  floor messages (messages.go)  signed-in user, same origin
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
@@ -112,6 +113,9 @@ type Options struct {
 	// HistorySpan is how far back that route looks by default (24h); a
 	// ?minutes= query asks for less or more.
 	HistorySpan time.Duration
+	// Messages keeps the floor messages (messages.go); nil: none, and the
+	// supervisor view has no form to post them.
+	Messages Messages
 }
 
 // DefaultStaleAfter is Options.StaleAfter's default: the Connect subscriber
@@ -129,6 +133,7 @@ type Server struct {
 	assets     assets
 	hub        *hub
 	metrics    *serverMetrics
+	msgs       messageState
 }
 
 // New returns a server for o.
@@ -315,6 +320,7 @@ func (s *Server) routes() *echo.Echo {
 	if m, ok := any(s).(interface{ mountSupervisor(router) }); ok {
 		m.mountSupervisor(r)
 	}
+	s.mountMessages(r)
 	if m, ok := any(s).(interface{ mountEmbed(router) }); ok {
 		m.mountEmbed(r)
 	}
@@ -453,7 +459,7 @@ func (s *Server) handleWall(c echo.Context) error {
 		WSURL:      "/boards/" + def.ID + "/ws",
 		Theme:      string(def.Theme),
 		OpenNotice: s.openNotice(),
-		Wall:       present.New(&def, mb, storeDown).Wall(s.o.Demo),
+		Wall:       s.present(c.Request().Context(), &def, mb, storeDown).Wall(s.o.Demo),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)

@@ -230,6 +230,8 @@ type Wall struct {
 	// the groups' waiting) columns: some queue or group has them.
 	QueueCounts bool
 	GroupCounts bool
+
+	Messages []FloorMessage // floor messages for this board, oldest first
 }
 
 // Stale reports whether anything on the wall is not current.
