@@ -115,6 +115,8 @@ func TestConnectFieldsReachTheBoard(t *testing.T) {
 
 	wall := getText(t, ws.URL+"/boards/floor")
 	sv := getText(t, ws.URL+"/boards/floor/supervisor")
+	embedQueues := getText(t, ws.URL+"/embed/floor/queue_table")
+	embedGroups := getText(t, ws.URL+"/embed/floor/queue_groups")
 	breakKey, holdKey := present.DOMKey("connect", strconv.Itoa(breakID)), present.DOMKey("connect", strconv.Itoa(holdID))
 	for _, c := range []struct{ page, name, want string }{
 		{wall, "reason code on the card", `id="a-` + breakKey + `"`},
@@ -128,6 +130,9 @@ func TestConnectFieldsReachTheBoard(t *testing.T) {
 		{sv, "the queue's counts", `data-k-answered="` + strconv.Itoa(*counted.Answered) + `"`},
 		{sv, "a Connect team group", `data-gid="team/`},
 		{sv, "groups' waiting column", `<th class="num c-count">Waiting</th>`},
+		{embedQueues, "embedded answered count", `q-answered">` + strconv.Itoa(*counted.Answered) + `</td>`},
+		{embedGroups, "embedded Connect group", `<span class="q-leaf">Billing</span>`},
+		{embedGroups, "embedded group counts", `g-answered">`},
 	} {
 		if !strings.Contains(c.page, c.want) {
 			t.Errorf("%s: %q not in the page", c.name, c.want)

@@ -359,6 +359,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("connect_hub_path", c.Connect.HubPath),
 		slog.String("connect_password", set(c.Connect.Password)),
 		slog.String("connect_token", set(c.Connect.Token)),
+		slog.String("connect_queue_groups", c.Connect.QueueGroups),
+		slog.Bool("connect_alerts", c.Connect.Alerts),
 		slog.String("redis_url", Redact(c.Redis.URL)),
 		slog.String("redis_prefix", c.Redis.Prefix),
 	)

@@ -44,6 +44,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 	case views.EmbedStates:
 		v.States = p.states
 	case views.EmbedQueues:
+		v.QueueCounts = hasCounts(mb.Queues)
 		for i, q := range mb.Queues {
 			if i == maxEmbedQueues {
 				v.More = len(mb.Queues) - maxEmbedQueues
@@ -53,6 +54,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		}
 	case views.EmbedGroups:
 		v.Groups = p.groupRows()
+		v.GroupCounts = groupCounts(p.Full.QueueGroups)
 	case views.EmbedAgents:
 		for i, a := range mb.Agents {
 			if i == maxEmbedAgents {
