@@ -138,3 +138,24 @@ func TestUnknownProtocolIsRejected(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// A restarted host that takes the old connection token (ASP.NET SignalR
+// with a stable machine key) resumes the transport but has lost the
+// subscriptions: the subscriber subscribes again and the board is current.
+func TestClassicRestartResumingTheConnectionSubscribesAgain(t *testing.T) {
+	r := newRig(t, connect.Options{SignalR: "classic", Classic: connect.ClassicOptions{ResumeUnknown: true}})
+	r.start(t, r.config())
+	r.waitTruth(t, 10*time.Second)
+	negotiations, subs := r.srv.ClassicStats().Negotiations, r.srv.Subscriptions()
+	r.srv.KillConnections()
+	for i := 0; i < 3; i++ {
+		r.advance()
+		r.waitTruth(t, 10*time.Second)
+	}
+	if n := r.srv.ClassicStats().Negotiations; n != negotiations || r.srv.Subscriptions() != subs {
+		t.Fatalf("negotiations %d (before %d), subscriptions %d (before %d): want the connection resumed and subscribed again", n, negotiations, r.srv.Subscriptions(), subs)
+	}
+	if !strings.Contains(r.logs.String(), "subscribed again after the transport resumed") {
+		t.Fatal("no new subscriptions after the resumed transport")
+	}
+}

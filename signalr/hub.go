@@ -90,13 +90,14 @@ func unauthorized(err error) bool {
 // dial opens a hub connection with the configured (or detected) protocol,
 // renewing the token once after a 401. on receives every invocation in
 // order.
-func (s *Subscriber) dial(ctx context.Context, on func(target string, args []json.RawMessage)) (hubLink, error) {
+// resumed is told when a classic transport is back on the same connection.
+func (s *Subscriber) dial(ctx context.Context, on func(target string, args []json.RawMessage), resumed func()) (hubLink, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := s.tokens.Token(ctx)
 		if err != nil {
 			return nil, err
 		}
-		link, err := s.dialWith(ctx, tok, on)
+		link, err := s.dialWith(ctx, tok, on, resumed)
 		if err != nil && unauthorized(err) && attempt == 0 {
 			s.tokens.Rejected(tok, "")
 			continue
@@ -105,10 +106,10 @@ func (s *Subscriber) dial(ctx context.Context, on func(target string, args []jso
 	}
 }
 
-func (s *Subscriber) dialWith(ctx context.Context, tok string, on func(string, []json.RawMessage)) (hubLink, error) {
+func (s *Subscriber) dialWith(ctx context.Context, tok string, on func(string, []json.RawMessage), resumed func()) (hubLink, error) {
 	switch s.protocol() {
 	case ProtocolClassic:
-		link, err := s.dialClassic(ctx, nil, on)
+		link, err := s.dialClassic(ctx, nil, on, resumed)
 		if err != nil {
 			return nil, fmt.Errorf("classic hub %s: %w", s.hubPath(ProtocolClassic), err)
 		}
@@ -123,9 +124,9 @@ func (s *Subscriber) dialWith(ctx context.Context, tok string, on func(string, [
 	// auto: a classic negotiate is one cheap GET; a Core hub answers it
 	// with an error or its own shape.
 	cpath := s.hubPath(ProtocolClassic)
-	neg, cerr := classic.Negotiate(ctx, s.classicOptions(on))
+	neg, cerr := classic.Negotiate(ctx, s.classicOptions(on, resumed))
 	if cerr == nil {
-		link, err := s.dialClassic(ctx, neg, on)
+		link, err := s.dialClassic(ctx, neg, on, resumed)
 		if err != nil {
 			return nil, fmt.Errorf("classic hub %s: %w", cpath, err)
 		}
@@ -152,7 +153,7 @@ func (s *Subscriber) dialWith(ctx context.Context, tok string, on func(string, [
 
 // --- classic ---
 
-func (s *Subscriber) classicOptions(on func(string, []json.RawMessage)) classic.Options {
+func (s *Subscriber) classicOptions(on func(string, []json.RawMessage), resumed func()) classic.Options {
 	return classic.Options{
 		URL:        s.base.String() + s.hubPath(ProtocolClassic),
 		Hub:        s.cfg.HubName,
@@ -166,14 +167,17 @@ func (s *Subscriber) classicOptions(on func(string, []json.RawMessage)) classic.
 				s.observe("transport_lost")
 			case "reconnected":
 				s.observe("transport_resumed")
+				if resumed != nil {
+					resumed()
+				}
 			}
 		},
 		Logger: s.log,
 	}
 }
 
-func (s *Subscriber) dialClassic(ctx context.Context, neg *classic.Negotiation, on func(string, []json.RawMessage)) (hubLink, error) {
-	c, err := classic.Open(ctx, s.classicOptions(on), neg)
+func (s *Subscriber) dialClassic(ctx context.Context, neg *classic.Negotiation, on func(string, []json.RawMessage), resumed func()) (hubLink, error) {
+	c, err := classic.Open(ctx, s.classicOptions(on, resumed), neg)
 	if err != nil {
 		return nil, err
 	}
@@ -260,4 +264,39 @@ func (l *coreLink) Close() {
 	l.cancel()
 	l.client.Stop()
 	l.wg.Wait()
+}
+
+// onResumed asks the Run loop to subscribe the session again.
+func (sess *session) onResumed() {
+	select {
+	case sess.resumed <- struct{}{}:
+	default:
+	}
+}
+
+// resubscribe replaces a session's subscriptions after its classic
+// transport resumed on the same connection. The hub replayed what the
+// connection missed, but it may be a restarted host that took the old
+// connection token (ASP.NET SignalR does, with a stable machine key) and
+// knows none of the subscriptions: there is no way to ask, so the old ones
+// are deleted and new ones made, whose full copies bring the state back.
+func (s *Subscriber) resubscribe(ctx context.Context, sess *session) error {
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	for _, id := range sess.subs {
+		if id == "" {
+			continue
+		}
+		if err := s.api.Unsubscribe(dctx, id, sess.id); err != nil {
+			s.log.Debug("connect: deleting a subscription before subscribing again failed", "subscription", id, "err", err)
+		}
+	}
+	cancel()
+	ids, err := s.api.Subscribe(ctx, s.subscriptions(sess.id, sess.expect))
+	sess.subs = ids
+	if err != nil {
+		return err
+	}
+	s.subscribeExtras(ctx, sess, sess.mbu)
+	s.log.Info("connect: subscribed again after the transport resumed", "connection", sess.id, "subscriptions", len(sess.subs))
+	return nil
 }

@@ -321,6 +321,14 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			s.closeSession(active, true)
 			active = nil
 			s.fail(ctx, errors.New("reconnecting"))
+		case <-active.resumed:
+			if err := s.resubscribe(ctx, active); err != nil && ctx.Err() == nil {
+				s.log.Warn("connect: subscribing again after the transport resumed failed; reconnecting", "connection", active.id, "err", err)
+				s.observe("lost")
+				s.closeSession(active, true)
+				active = nil
+				s.fail(ctx, errors.New("reconnecting"))
+			}
 		case <-roll:
 			// Renew the token and move to a new connection before the old
 			// token expires; the old connection publishes until the new one
@@ -376,8 +384,10 @@ type session struct {
 	active   bool // guarded by s.pubMu
 	subs     []string
 
-	dirty chan struct{}
-	done  <-chan struct{} // the link's
+	dirty   chan struct{}
+	done    <-chan struct{} // the link's
+	resumed chan struct{}   // a classic transport resumed: subscribe again
+	mbu     *MBU
 }
 
 func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
@@ -387,9 +397,9 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 	}
 	sess := &session{
 		s: s, dir: mbu.Directory(), members: mbu.Membership(), state: NewState(nil), expect: s.expected(mbu),
-		resynced: make(chan struct{}), dirty: make(chan struct{}, 1),
+		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), resumed: make(chan struct{}, 1), mbu: mbu,
 	}
-	link, err := s.dial(ctx, sess.onInvocation)
+	link, err := s.dial(ctx, sess.onInvocation, sess.onResumed)
 	if err != nil {
 		return nil, err
 	}
