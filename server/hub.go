@@ -385,7 +385,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		}
 		mb := b.Apply(states, now)
 		s.markHealth(&mb, storeDown)
-		p := present.New(b, mb, storeDown)
+		p := present.New(b, mb, storeDown).WithForecasts(s.forecasts(ctx, b, mb))
 		if s.o.Messages != nil {
 			m := msgs
 			m.URL = messagesURL(b.ID)

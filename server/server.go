@@ -134,6 +134,7 @@ type Server struct {
 	hub        *hub
 	metrics    *serverMetrics
 	msgs       messageState
+	fc         forecastCache
 }
 
 // New returns a server for o.
@@ -479,9 +480,16 @@ const storeDownError = present.StoreDownError
 // storeDownError (their updated_at still says how old the data is): like the
 // wall, stale but never blank and never presented as current.
 func (s *Server) handleBoardAPI(c echo.Context) error {
-	_, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
+	def, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
 	if !ok {
 		return c.JSON(http.StatusNotFound, apiError{Error: "no such board: " + c.Param("id")})
+	}
+	if fc := s.forecasts(c.Request().Context(), &def, mb); fc != nil {
+		for i := range mb.Queues {
+			if f, ok := fc[boards.QueueKey{Source: mb.Queues[i].Source, ID: mb.Queues[i].ID}]; ok {
+				mb.Queues[i].Forecast = &f
+			}
+		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, mb)
