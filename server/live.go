@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -56,7 +57,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 	}
 	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 	if s.o.Guard != nil {
-		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns()
+		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
 	}
 	conn, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), opts)
 	if err != nil {
