@@ -460,7 +460,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 	}
 	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 	if s.o.Guard != nil {
-		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns()
+		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
 	}
 	conn, err := websocket.Accept(c.Response(), c.Request(), opts)
 	if err != nil {

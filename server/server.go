@@ -7,15 +7,15 @@
 //	GET /                   board index                       signed-in user
 //	GET /login, /logout     sign-in (package access)          public
 //	GET /boards/{id}        TV wall, fully rendered           display link/cookie or user
-//	GET /boards/{id}/ws     websocket: wall fragments         same credentials, Origin checked
+//	GET /boards/{id}/ws     websocket: wall fragments         same credentials, own Origin only
 //	GET /boards/{id}/supervisor     supervisor view (supervisor.go)   signed-in user
-//	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, Origin checked
+//	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, own Origin only
 //	POST /boards/{id}/supervisor/messages[/{mid}/remove]  floor messages (messages.go)  signed-in user, same origin
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
 //	GET /embed/{id}/{tile}  one tile, no chrome, for iframes (embed.go)   display link/cookie or user; framed by the board's allowed origins only
-//	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, Origin checked
+//	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, own Origin or the board's frame origins
 //	GET /static/{hash}/*    embedded assets, cached for a year              public
 //	GET /healthz            liveness                                         public
 //	GET /readyz             ready: the store answers and a source is current  public
@@ -383,6 +383,16 @@ func (r router) live(path string, h echo.HandlerFunc) {
 		return
 	}
 	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireSameCredentials(access.PathSegment(1))))
+}
+
+// embedLive mounts an embed's websocket: the credentials its page needs,
+// and the page's own Origin or one that may frame that board's embeds.
+func (r router) embedLive(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbedCredentials(access.PathSegment(1))))
 }
 
 // securityHeaders, without a Guard: no inline scripts or styles anywhere, so
