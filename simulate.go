@@ -93,7 +93,9 @@ func startDemo(ctx context.Context, g *errgroup.Group, cfg config.Config, log *s
 			BaseURL:    base + "/manager/api/v1",
 			Subdomain:  ujet.DefaultSubdomain,
 			Token:      ujet.DefaultToken,
-			SLAMinutes: cfg.UJET.SLAMinutes,
+			SLAMinutes:     cfg.UJET.SLAMinutes,
+			DayCountsEvery: cfg.UJET.DayCountsEvery,
+			MaxRPS:         cfg.UJET.MaxRPS,
 		},
 		connect: config.Connect{
 			URL:      base,

@@ -52,7 +52,10 @@ type Board struct {
 	Theme           Theme
 	Rotate          time.Duration // page rotation interval; 0: never rotate
 	BurnIn          time.Duration // how often the wall shifts a few pixels against burn-in; 0: never
-	EmbedOrigins    []string      // origins allowed to frame this board, on top of access.embed
+	// TimeZone is the IANA zone whose midnight starts the board's day for
+	// today's counts; empty: the server's.
+	TimeZone     string
+	EmbedOrigins []string // origins allowed to frame this board, on top of access.embed
 }
 
 // QueueFilter selects queues per vendor.
@@ -229,6 +232,7 @@ type Defaults struct {
 	Theme      Theme
 	Rotate     time.Duration
 	BurnIn     time.Duration
+	TimeZone   string
 }
 
 // BuiltinDefaults are the defaults of a file that gives none.
@@ -387,7 +391,7 @@ const AllBoardID = "all"
 
 func allBoard(d Defaults) Board {
 	return Board{ID: AllBoardID, Title: "All queues", Implicit: true, Thresholds: d.Thresholds,
-		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate, BurnIn: d.BurnIn}
+		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate, BurnIn: d.BurnIn, TimeZone: d.TimeZone}
 }
 
 // maxFileSize bounds what LoadFile reads.
