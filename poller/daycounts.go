@@ -109,7 +109,6 @@ type dayCounter struct {
 	names   map[string]string // queue id → name seen in contacts
 	pass    map[string]*dayPass
 	due     map[string]time.Time
-	fresh   time.Time
 }
 
 func newDayCounter(source string) *dayCounter {

@@ -135,12 +135,12 @@ type Poller struct {
 	groupsDue map[string]time.Time // by channel
 	noGroups  bool                 // queue groups answered 400, 403 or 404: not asked again this run
 
-	ref refresh
-	day *dayCounter
-	noDay        bool // calls or chats answered 400, 403 or 404: no day counts this run
-	fresh        map[string]time.Time // kind → last success
-	dayLogged    bool                 // a ledger failure is logged once until it works again
-	zoneCache    map[string]*time.Location
+	ref       refresh
+	day       *dayCounter
+	noDay     bool                 // calls or chats answered 400, 403 or 404: no day counts this run
+	fresh     map[string]time.Time // kind → last success
+	dayLogged bool                 // a ledger failure is logged once until it works again
+	zoneCache map[string]*time.Location
 
 	liveOK        [2]time.Time // last success of agents/current_status, menus/current_status
 	health        string       // current health message, "" when OK
