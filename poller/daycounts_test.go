@@ -251,3 +251,19 @@ func TestDayRecordRoundTrip(t *testing.T) {
 }
 
 func parseQuery(raw string) (url.Values, error) { return url.ParseQuery(raw) }
+
+func FuzzDayRecord(f *testing.F) {
+	f.Add("501:en:call|h|1764748800123|12.5|3")
+	f.Add("q|a|1|-|-")
+	f.Add("|||||")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := decodeDayRec(s)
+		if err != nil {
+			return
+		}
+		again, err := decodeDayRec(r.encode())
+		if err != nil || again.abandoned != r.abandoned || !again.at.Equal(r.at) || again.queue != r.queue {
+			t.Errorf("%q: %+v re-encoded as %+v, %v", s, r, again, err)
+		}
+	})
+}
