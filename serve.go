@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,10 +18,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wallboard/wallboard/alerts"
 	"github.com/wallboard/wallboard/budget"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/config"
 	"github.com/wallboard/wallboard/history"
+	"github.com/wallboard/wallboard/internal/httpserve"
 	"github.com/wallboard/wallboard/leader"
 	"github.com/wallboard/wallboard/metrics"
 	"github.com/wallboard/wallboard/poller"
@@ -46,6 +47,11 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	// Open (no access section): loopback only, by default and by check.
+	addr := cfg.ListenAddr(st.guard.Open())
+	if err := st.guard.CheckListenAddr(addr); err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	if err := st.watchFile(ctx, cfg, log); err != nil {
 		return err
@@ -62,6 +68,10 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
+	if r, ok := store.(*cache.Redis); ok {
+		// A logout on one replica ends the session on all.
+		st.guard.SetSessionRevocations(r)
+	}
 
 	sources := cfg
 	if cfg.Demo() {
@@ -71,6 +81,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		sources.UJET = demo.ujet
 		sources.Connect = demo.connect
+		sources.Connect.Methods, sources.Connect.QueueGroups, sources.Connect.Alerts = cfg.Connect.Methods, cfg.Connect.QueueGroups, cfg.Connect.Alerts
 	}
 
 	var roles []leader.Role
@@ -107,7 +118,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		sub, err := newConnectSubscriber(sources.Connect, st.connectStatuses, connectMetrics, store, log)
+		sub, err := newConnectSubscriber(sources.Connect, st.File().Connect, st.connectStatuses, connectMetrics, store, log)
 		if err != nil {
 			return fmt.Errorf("clarity connect: %w", err)
 		}
@@ -123,6 +134,17 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	roles = append(roles, hrole)
 	g.Go(func() error { return hrole.Run(ctx, sampler.Run) })
 
+	// Alerts: webhooks of breaches, told by the leader; the ledger in the
+	// store keeps a handover from telling a breach twice.
+	alertMetrics, err := metrics.NewAlerts(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	alerter := alerts.New(alerts.Options{Store: store, Boards: st.Boards, Ledger: openLedger(store), Observer: alertMetrics, Logger: log})
+	arole := newRole("alerts")
+	roles = append(roles, arole)
+	g.Go(func() error { return arole.Run(ctx, alerter.Run) })
+
 	srv := server.New(server.Options{
 		Store:       store,
 		Logger:      log,
@@ -133,6 +155,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Boards:      st.Boards,
 		Guard:       st.guard,
 		ConfigError: st.LastError,
+		StaleAfter:  cfg.StaleAfter,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 	if err := registerMetrics(reg, srv, store, roles); err != nil {
@@ -149,9 +172,9 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		log.Info("serving Prometheus metrics", "url", "http://"+displayAddr(mln.Addr())+"/metrics")
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	serveHTTP(ctx, g, ln, srv.Handler(), log, "serve")
 
@@ -185,21 +208,14 @@ func registerMetrics(reg *prometheus.Registry, srv *server.Server, store cache.S
 	return metrics.RegisterRoles(reg, mr...)
 }
 
-// serveHTTP serves h on ln until ctx ends, then gives open requests
-// shutdownGrace to finish; g owns both goroutines.
+// serveHTTP serves h on ln until ctx ends (with httpserve's limits), then
+// gives open requests shutdownGrace to finish; g owns the goroutine.
 func serveHTTP(ctx context.Context, g *errgroup.Group, ln net.Listener, h http.Handler, log *slog.Logger, what string) {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	g.Go(func() error {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := httpserve.Serve(ctx, ln, h, httpserve.Options{ShutdownGrace: shutdownGrace, Logger: log}); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		return hs.Shutdown(sctx)
 	})
 }
 
@@ -221,6 +237,15 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (cache.
 	return r, func(name string) leader.Role {
 		return leader.New(r.Client(), r.Prefix()+"leader:"+name, leader.Options{Name: name, Logger: log})
 	}, nil
+}
+
+// openLedger returns the alerts' ledger of open breaches, kept where the
+// store is.
+func openLedger(store cache.Store) alerts.Ledger {
+	if r, ok := store.(*cache.Redis); ok {
+		return alerts.NewRedis(r.Client(), r.Prefix())
+	}
+	return alerts.NewMemory()
 }
 
 // openHistory keeps the board history beside the store: in Redis when the

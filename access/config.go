@@ -97,6 +97,8 @@ type Guard struct {
 
 	mu       sync.Mutex
 	limiters map[netip.Prefix]*limiterEntry
+	shared   SessionRevocations // under mu; nil: revocations in process only
+	revoked  revoked            // sessions logged out through this process
 }
 
 // New validates cfg and returns a Guard for it.
@@ -141,7 +143,7 @@ func (g *Guard) state() *state { return g.st.Load() }
 func (g *Guard) Open() bool { return g.state().cfg.Open }
 
 // OpenNotice is the text pages show when Guard.Open is true.
-const OpenNotice = "Open demo: no sign-in configured, so this wallboard only answers on this computer (loopback)."
+const OpenNotice = "Open demo: no sign-in configured, so this wallboard only answers on this computer (loopback); its embeds may be framed only by pages on this computer."
 
 // CheckListenAddr returns an error when the Guard is open and addr (a
 // net.Listen address such as ":8080" or "127.0.0.1:8080") is not a loopback

@@ -64,12 +64,8 @@ func (g *Guard) user(st *state, r *http.Request) (string, bool) {
 			return u, true
 		}
 	}
-	for _, c := range r.Cookies() {
-		if c.Name == SessionCookie {
-			if u, ok := st.verifySession(c.Value, g.now()); ok {
-				return u, true
-			}
-		}
+	if s, ok := g.sessionOf(st, r); ok {
+		return s.user, true
 	}
 	return "", false
 }
@@ -164,16 +160,33 @@ func (st *state) host(r *http.Request) string {
 }
 
 // openRefused answers requests an open Guard must not serve: anything not
-// from loopback. It reports whether it answered.
+// from loopback, and anything whose Host is not a loopback name or address
+// (a page on a DNS-rebinding domain reaches loopback with its own name as
+// Host). It reports whether it answered.
 func (st *state) openRefused(w http.ResponseWriter, r *http.Request) bool {
 	if !st.cfg.Open {
 		return false
 	}
-	if a, ok := remoteAddr(r); ok && a.IsLoopback() {
+	if a, ok := remoteAddr(r); ok && a.IsLoopback() && LoopbackHost(r.Host) {
 		return false
 	}
-	http.Error(w, "This wallboard has no access configured and only answers on this computer.", http.StatusForbidden)
+	http.Error(w, "This wallboard has no access configured and only answers on this computer, as localhost or a loopback address.", http.StatusForbidden)
 	return true
+}
+
+// LoopbackHost reports whether host (a Host header: name or address, with
+// or without a port) names this computer: localhost, 127.0.0.0/8 or ::1.
+func LoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
 }
 
 func isWebsocket(r *http.Request) bool {

@@ -2,6 +2,7 @@ package access
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -48,16 +49,35 @@ func Headers(opts HeaderOptions) func(http.Handler) http.Handler {
 }
 
 // Headers is the package function Headers with the Guard's current
-// AllowedFrameOrigins (so a Reload changes them).
+// AllowedFrameOrigins (so a Reload changes them). Besides:
+//
+//   - when the browser reached the wallboard over https (Config.CookieSecure,
+//     TLS, or a trusted proxy's X-Forwarded-Proto), Strict-Transport-Security:
+//     max-age=31536000 (a year), so it never comes back over plain http;
+//   - on an open Guard, embed routes may also be framed by pages on this
+//     computer (LoopbackFrameAncestors), so the demo's embeds work in a
+//     local test page.
 func (g *Guard) Headers(embed func(r *http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			st := g.state()
 			e := embed != nil && embed(r)
-			setHeaders(w.Header(), r, e, g.state().origins)
+			origins := st.origins
+			if st.cfg.Open {
+				origins = append(slices.Clip(origins), LoopbackFrameAncestors...)
+			}
+			setHeaders(w.Header(), r, e, origins)
+			if st.https(r) {
+				w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
+
+// LoopbackFrameAncestors are the CSP sources of pages on this computer, any
+// port: an open Guard lets them frame embeds.
+var LoopbackFrameAncestors = []string{"http://localhost:*", "http://127.0.0.1:*", "https://localhost:*", "https://127.0.0.1:*"}
 
 func setHeaders(h http.Header, r *http.Request, embed bool, origins []string) {
 	connect := "'self'"

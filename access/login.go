@@ -215,8 +215,10 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// LogoutHandler serves /logout: GET shows a sign-out button, POST clears
-// the session cookie and redirects (303) to /login.
+// LogoutHandler serves /logout: GET shows a sign-out button, POST revokes
+// the session (a copy of the cookie stops working too, on every replica
+// sharing the Guard's SessionRevocations), clears the cookie and redirects
+// (303) to /login.
 func (g *Guard) LogoutHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := g.state()
@@ -230,6 +232,10 @@ func (g *Guard) LogoutHandler() http.Handler {
 			if !st.sameOrigin(r) {
 				http.Error(w, "cross-origin request refused", http.StatusForbidden)
 				return
+			}
+			if s, ok := g.sessionOf(st, r); ok {
+				g.revoke(r.Context(), s)
+				g.log.Info("access: logout", "user", s.user)
 			}
 			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 				HttpOnly: true, Secure: st.https(r), SameSite: http.SameSiteLaxMode})

@@ -2,6 +2,7 @@ package access
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -99,52 +100,69 @@ func tokenMAC(key []byte, id, board string) []byte {
 
 // Session cookie format:
 //
-//	wbs1.<user>.<expiry unix seconds>.<password fingerprint>.<HMAC-SHA256>
+//	wbs2.<user>.<expiry unix seconds>.<password fingerprint>.<session id>.<HMAC-SHA256>
 //
 // The fingerprint (first 8 bytes of SHA-256 of the user's bcrypt hash) ends
-// every session of a user whose password changes in config.
-const sessionPrefix = "wbs1"
+// every session of a user whose password changes in config. The session id
+// (16 random bytes) names the session for revocation: logging out revokes
+// it (see SessionRevocations), so a copied cookie stops working at once.
+// wbs1 cookies (no id, so not revocable) are no longer accepted.
+const sessionPrefix = "wbs2"
+
+// session is a verified session cookie.
+type session struct {
+	user    string
+	id      string // base64url of the random session id
+	expires time.Time
+}
 
 func (st *state) issueSession(user User, expires time.Time) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
 	fp := fingerprint(user.PasswordHash)
-	return sessionPrefix + "." + b64(user.Name) + "." + exp + "." + b64b(fp) + "." + b64b(sessionMAC(st.sessionKey, user.Name, exp, fp))
+	var raw [16]byte
+	rand.Read(raw[:])
+	id := b64b(raw[:])
+	return sessionPrefix + "." + b64(user.Name) + "." + exp + "." + b64b(fp) + "." + id + "." + b64b(sessionMAC(st.sessionKey, user.Name, exp, fp, id))
 }
 
-// verifySession returns the session's user if v is a valid, unexpired
-// session of a user still configured with the same password.
-func (st *state) verifySession(v string, now time.Time) (string, bool) {
+// verifySession returns the session of v if it is correctly signed,
+// unexpired and of a user still configured with the same password.
+// Whether it was revoked is the Guard's question (Guard.sessionOf).
+func (st *state) verifySession(v string, now time.Time) (session, bool) {
 	if !st.haveSecret {
-		return "", false
+		return session{}, false
 	}
 	parts := strings.Split(v, ".")
-	if len(parts) != 5 || parts[0] != sessionPrefix {
-		return "", false
+	if len(parts) != 6 || parts[0] != sessionPrefix {
+		return session{}, false
 	}
 	name, err1 := unb64(parts[1])
 	fp, err2 := unb64(parts[3])
-	mac, err3 := unb64(parts[4])
+	id := parts[4]
+	mac, err3 := unb64(parts[5])
 	exp, err4 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
-		return "", false
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || len(id) != 22 {
+		return session{}, false
 	}
-	if !hmac.Equal([]byte(mac), sessionMAC(st.sessionKey, name, parts[2], []byte(fp))) {
-		return "", false
+	if !hmac.Equal([]byte(mac), sessionMAC(st.sessionKey, name, parts[2], []byte(fp), id)) {
+		return session{}, false
 	}
-	if !now.Before(time.Unix(exp, 0)) {
-		return "", false
+	expires := time.Unix(exp, 0)
+	if !now.Before(expires) {
+		return session{}, false
 	}
 	u, ok := st.users[name]
 	if !ok || subtle.ConstantTimeCompare([]byte(fp), fingerprint(u.PasswordHash)) != 1 {
-		return "", false
+		return session{}, false
 	}
-	return name, true
+	return session{user: name, id: id, expires: expires}, true
 }
 
-func sessionMAC(key []byte, name, exp string, fp []byte) []byte {
+func sessionMAC(key []byte, name, exp string, fp []byte, id string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(sessionPrefix + "\x00" + name + "\x00" + exp + "\x00"))
 	m.Write(fp)
+	m.Write([]byte("\x00" + id))
 	return m.Sum(nil)
 }
 

@@ -280,7 +280,7 @@ func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 			continue
 		}
 		for _, g := range s.QueueGroups {
-			if b.groupShown(&g) {
+			if b.groupShown(s.Kind, &g) {
 				mb.QueueGroups = append(mb.QueueGroups, g)
 			}
 		}
@@ -290,10 +290,17 @@ func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
 	return mb
 }
 
-// groupShown reports whether the board shows queue group g: the groups it
-// names (by id or name), narrowed by its channels; without names, every
-// group when it shows every queue and none otherwise.
-func (b *Board) groupShown(g *model.QueueGroup) bool {
+// groupShown reports whether the board shows queue group g of a source of
+// kind. UJET groups: the groups it names (by id or name), narrowed by its
+// UJET channels; without names, every group when it shows every queue and
+// none otherwise. Connect groups ("group/5", "team/2", "business_unit/1"):
+// those of the groups, teams and business units the board picks Connect
+// queues by, narrowed by its Connect channels; every one (of those channels)
+// when it shows every queue or every Connect queue.
+func (b *Board) groupShown(kind string, g *model.QueueGroup) bool {
+	if kind == config.VendorConnect {
+		return b.connectGroupShown(g)
+	}
 	if b.ujet.channels != nil && !containsFold(b.ujet.channels, g.Channel) {
 		return false
 	}
@@ -301,6 +308,35 @@ func (b *Board) groupShown(g *model.QueueGroup) bool {
 		return !b.queuesSet
 	}
 	return b.ujet.groups[g.ID] || b.ujet.groups[strings.ToLower(strings.TrimSpace(g.Name))]
+}
+
+func (b *Board) connectGroupShown(g *model.QueueGroup) bool {
+	if !b.queuesSet {
+		return true
+	}
+	c := b.Queues.Connect
+	if b.connectChans != nil && !containsFold(b.connectChans, g.Channel) {
+		return false
+	}
+	if !c.Picks() {
+		return c.Set()
+	}
+	level, id, _ := strings.Cut(g.ID, "/")
+	var ids []string
+	switch level {
+	case "group":
+		ids = c.GroupIDs
+	case "team":
+		ids = c.TeamIDs
+	case "business_unit":
+		ids = c.BusinessUnitIDs
+	}
+	for _, v := range ids {
+		if strings.TrimSpace(v) == id {
+			return true
+		}
+	}
+	return false
 }
 
 // cmpStrings compares (a1, a2, a3) with (b1, b2, b3), given as a1, b1, a2, b2, a3, b3.

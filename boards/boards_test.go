@@ -667,6 +667,58 @@ func TestQueueGroupsShown(t *testing.T) {
 	}
 }
 
+// Connect's queue groups (group, team or business unit) sit beside UJET's:
+// every one on a board of every queue, UJET's filters do not drop them, and a
+// board picking Connect queues by group, team or business unit shows those.
+func TestConnectQueueGroupsShown(t *testing.T) {
+	s := load(t, `boards:
+  - id: ujet-named
+    queues:
+      ujet:
+        queue_groups: [Shipping]
+        channels: [call]
+      connect:
+        channels: [chat]
+  - id: west
+    queues:
+      connect:
+        group_ids: ["5"]
+        team_ids: ["7"]
+        channels: [call]
+  - id: ujet-only
+    queues:
+      ujet:
+        path_prefixes: [Support]
+`)
+	states := fixture()
+	states[0].QueueGroups = []model.QueueGroup{{Source: "ujet", ID: "20", Name: "Shipping", Channel: "call", SLAPercent: pct(91)}}
+	n := func(v int) *int { return &v }
+	states[1].QueueGroups = []model.QueueGroup{
+		{Source: "connect", ID: "group/5", Name: "West", Channel: "call", Waiting: n(4), Answered: n(30), Abandoned: n(2)},
+		{Source: "connect", ID: "group/5", Name: "West", Channel: "chat", Waiting: n(1)},
+		{Source: "connect", ID: "group/6", Name: "East", Channel: "call", Waiting: n(0)},
+		{Source: "connect", ID: "team/7", Name: "Blue", Channel: "call"},
+	}
+	groups := func(id string) []string {
+		var out []string
+		for _, g := range get(t, s, id).Apply(states, t0).QueueGroups {
+			out = append(out, g.Source+":"+g.Name+"/"+g.Channel)
+		}
+		sort.Strings(out)
+		return out
+	}
+	same(t, "all", groups("all"), "connect:Blue/call", "connect:East/call", "ujet:Shipping/call", "connect:West/call", "connect:West/chat")
+	same(t, "UJET names and channels, Connect channels", groups("ujet-named"), "ujet:Shipping/call", "connect:West/chat")
+	same(t, "Connect group and team picks", groups("west"), "connect:Blue/call", "connect:West/call")
+	if g := groups("ujet-only"); len(g) != 0 {
+		t.Errorf("a UJET-only queue filter shows %v", g)
+	}
+	// Connect groups have no SLA: they never turn the tile.
+	if c := get(t, s, "all").Evaluate(get(t, s, "all").Apply(states, t0)).Tile(config.TileQueueGroups); c.Level != LevelOK {
+		t.Errorf("queue_groups tile %+v, want ok", c)
+	}
+}
+
 // A chat board across vendors: channels narrow Connect queues too, and alone
 // pick every queue of those channels.
 func TestChannelsAcrossVendors(t *testing.T) {

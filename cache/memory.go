@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/wallboard/wallboard/model"
 )
@@ -16,6 +17,7 @@ type Memory struct {
 	hub     *hub
 	closed  bool
 	ledgers map[string]map[string]string
+	msgs    messages
 }
 
 // NewMemory returns an empty in-process store.
@@ -124,4 +126,100 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// messages is Memory's floor messages.
+type messages struct {
+	list    []model.Message // oldest first
+	log     []model.MessageLogEntry
+	version uint64
+}
+
+// PostMessage implements Messages.
+func (m *Memory) PostMessage(ctx context.Context, msg model.Message) (model.Message, error) {
+	msg, err := msg.Normalize()
+	if err != nil {
+		return msg, err
+	}
+	msg.ID = newMessageID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return msg, ErrClosed
+	}
+	live := m.msgs.list[:0:0]
+	for _, o := range m.msgs.list {
+		if o.Active(msg.Posted) {
+			live = append(live, o)
+		}
+	}
+	m.msgs.list = append(live, cloneMessage(msg))
+	m.logMessage(model.MessageLogEntry{Action: "posted", By: msg.Author, At: msg.Posted, Message: cloneMessage(msg)})
+	return cloneMessage(msg), nil
+}
+
+// RemoveMessage implements Messages.
+func (m *Memory) RemoveMessage(ctx context.Context, id, by string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	for i, o := range m.msgs.list {
+		if o.ID == id && o.Active(at) {
+			m.msgs.list = append(m.msgs.list[:i:i], m.msgs.list[i+1:]...)
+			m.logMessage(model.MessageLogEntry{Action: "removed", By: by, At: at, Message: o})
+			return nil
+		}
+	}
+	return ErrNoMessage
+}
+
+// logMessage records e, bumps the version and notifies; m.mu is held.
+func (m *Memory) logMessage(e model.MessageLogEntry) {
+	m.msgs.log = append([]model.MessageLogEntry{e}, m.msgs.log...)
+	if len(m.msgs.log) > model.MessageLogSize {
+		m.msgs.log = m.msgs.log[:model.MessageLogSize]
+	}
+	m.msgs.version++
+	m.hub.publish(Event{Source: MessagesSource, Version: m.msgs.version})
+}
+
+// Messages implements Messages.
+func (m *Memory) Messages(ctx context.Context, now time.Time) ([]model.Message, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, 0, ErrClosed
+	}
+	var out []model.Message
+	for _, o := range m.msgs.list {
+		if o.Active(now) {
+			out = append(out, cloneMessage(o))
+		}
+	}
+	return out, m.msgs.version, nil
+}
+
+// MessageLog implements Messages.
+func (m *Memory) MessageLog(ctx context.Context) ([]model.MessageLogEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	out := make([]model.MessageLogEntry, len(m.msgs.log))
+	for i, e := range m.msgs.log {
+		e.Message = cloneMessage(e.Message)
+		out[i] = e
+	}
+	return out, nil
+}
+
+func cloneMessage(m model.Message) model.Message {
+	m.Boards = append([]string(nil), m.Boards...)
+	return m
 }

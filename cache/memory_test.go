@@ -20,3 +20,7 @@ func TestMemoryNoGoroutineLeak(t *testing.T) {
 		m.Close()
 	})
 }
+
+func TestMemoryMessages(t *testing.T) {
+	storetest.RunMessages(t, func(t *testing.T) storetest.MessageStore { return cache.NewMemory() })
+}

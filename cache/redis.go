@@ -90,8 +90,9 @@ type Redis struct {
 	id      string // this replica's writer id in notifications
 
 	mu     sync.Mutex
-	own    map[string]ownState // last state put per source, until another replica writes it
-	seen   map[string]uint64   // highest version seen per source
+	own    map[string]ownState          // last state put per source, until another replica writes it
+	seen   map[string]uint64            // highest version seen per source
+	last   map[string]model.SourceState // last state read per source (Snapshot)
 	closed bool
 
 	ctx    context.Context // background work; cancelled by Close
@@ -297,7 +298,9 @@ func (r *Redis) see(source string, v uint64) {
 }
 
 // Snapshot implements Store. It reads Redis, so it fails while Redis is
-// away; a state that cannot be decoded is logged and left out.
+// away; a state that cannot be decoded is logged and left out. A source
+// Redis lost (it restarted empty) keeps its last state read until a writer
+// puts it back.
 func (r *Redis) Snapshot(ctx context.Context) ([]model.SourceState, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -336,8 +339,33 @@ func (r *Redis) Snapshot(ctx context.Context) ([]model.SourceState, error) {
 		r.see(source, v)
 		out = append(out, st)
 	}
+	out = r.keepLast(out)
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
 	return out, nil
+}
+
+// keepLast adds to read (a snapshot of Redis) the last state read of every
+// source Redis no longer has, and remembers read. Redis that restarts empty
+// (or is flushed) must not blank the screens until the writers put their
+// state back: the last good data stays, and its age (UpdatedAt) says how
+// current it is.
+func (r *Redis) keepLast(read []model.SourceState) []model.SourceState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil {
+		r.last = map[string]model.SourceState{}
+	}
+	have := make(map[string]bool, len(read))
+	for _, st := range read {
+		have[st.Source] = true
+		r.last[st.Source] = st
+	}
+	for source, st := range r.last {
+		if !have[source] {
+			read = append(read, st)
+		}
+	}
+	return read
 }
 
 // Subscribe implements Store. The channel stays open while Redis is away.

@@ -39,6 +39,17 @@ func TestRedisReplicas(t *testing.T) {
 	})
 }
 
+func TestRedisMessages(t *testing.T) {
+	url := storetest.RedisURL(t)
+	storetest.RunMessages(t, func(t *testing.T) storetest.MessageStore {
+		return newRedis(t, url, storetest.Prefix(t, url), 0)
+	})
+	storetest.RunMessagesReplicas(t, func(t *testing.T) (storetest.MessageStore, storetest.MessageStore) {
+		prefix := storetest.Prefix(t, url)
+		return newRedis(t, url, prefix, 0), newRedis(t, url, prefix, 0)
+	})
+}
+
 func TestRedisKind(t *testing.T) {
 	url := storetest.RedisURL(t)
 	r := newRedis(t, url, storetest.Prefix(t, url), 0)

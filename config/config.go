@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 // Config is every setting of the wallboard server.
 type Config struct {
+	// Addr is where the wallboard serves; empty: see ListenAddr.
 	Addr string
 	// MetricsAddr, when set, is where Prometheus metrics are served
 	// (/metrics), on a listener of their own; empty: not served.
@@ -32,6 +34,10 @@ type Config struct {
 	UJET    UJET
 	Connect Connect
 	Redis   Redis
+
+	// StaleAfter is how old a source's data may be before screens and the
+	// API mark it stale (default 20s).
+	StaleAfter time.Duration
 
 	// Demo settings, used when no source is configured.
 	SimSeed  int64
@@ -81,6 +87,14 @@ type Connect struct {
 	Password string
 	Token    string
 	HubPath  string
+	// Methods names the hub's client methods by kind (ConnectMethodKinds),
+	// from --connect-methods; they win over the file's connect.methods.
+	Methods map[string]string
+	// QueueGroups is how queue groups are subscribed to: group, team,
+	// business_unit or none.
+	QueueGroups string
+	// Alerts subscribes to Connect's alerts (counted and logged, not shown).
+	Alerts bool
 }
 
 // Configured reports whether a Connect source was asked for.
@@ -94,6 +108,40 @@ type Redis struct {
 
 // Demo reports whether the server runs on simulated data: no source configured.
 func (c Config) Demo() bool { return !c.UJET.Configured() && !c.Connect.Configured() }
+
+// Listen addresses when --addr is empty.
+const (
+	DefaultAddr     = ":8080"          // with an access section: every interface
+	DefaultOpenAddr = "127.0.0.1:8080" // open demo: loopback only
+)
+
+// ListenAddr is the address to serve on: Addr, or when it is empty
+// DefaultOpenAddr for an open wallboard and DefaultAddr otherwise.
+func (c Config) ListenAddr(open bool) string {
+	switch {
+	case c.Addr != "":
+		return c.Addr
+	case open:
+		return DefaultOpenAddr
+	}
+	return DefaultAddr
+}
+
+// secret is a flag.Value whose value is never printed: String, which the
+// flag package uses for the usage's defaults, says only whether it is set.
+type secret struct{ p *string }
+
+func (s secret) String() string {
+	if s.p == nil || *s.p == "" {
+		return ""
+	}
+	return "(set, not shown)"
+}
+
+func (s secret) Set(v string) error {
+	*s.p = v
+	return nil
+}
 
 // setting is one flag and its environment variable.
 type setting struct {
@@ -114,6 +162,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 			def = v
 		}
 		fs.StringVar(p, s.flag, def, s.usage+" (env "+s.env+")")
+	}
+	// Secrets are read like str, but --help and flag errors never show
+	// their value: a variable's value is not a default to print.
+	sec := func(p *string, s setting) {
+		*p = getenv(s.env)
+		fs.Var(secret{p}, s.flag, s.usage+" (env "+s.env+")")
 	}
 	intv := func(p *int, s setting, def int) {
 		if v := getenv(s.env); v != "" {
@@ -148,7 +202,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.Float64Var(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
-	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on"}, ":8080")
+	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on; empty: " + DefaultOpenAddr + " without an access section in --config (open demo, loopback only), " + DefaultAddr + " with one"}, "")
 	str(&c.MetricsAddr, setting{"metrics-addr", "WALLBOARD_METRICS_ADDR", "address to serve Prometheus metrics on (/metrics), e.g. :9090; empty: none"}, "")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
 	str(&c.File, setting{"config", "WALLBOARD_CONFIG", "board configuration file (YAML: boards, thresholds, statuses, access; see wallboard.example.yaml); reloaded on change and SIGHUP"}, "")
@@ -156,7 +210,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.UJET.BaseURL, setting{"ujet-base-url", "WALLBOARD_UJET_BASE_URL", "UJET Manager API base URL with its path, https://{subdomain}.{domain}/manager/api/v1; overrides --ujet-domain"}, "")
 	str(&c.UJET.Subdomain, setting{"ujet-subdomain", "WALLBOARD_UJET_SUBDOMAIN", "UJET subdomain; also the Basic-auth user name"}, "")
 	str(&c.UJET.Domain, setting{"ujet-domain", "WALLBOARD_UJET_DOMAIN", "UJET domain, the rest of the host after the subdomain"}, "")
-	str(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"}, "")
+	sec(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"})
 	intv(&c.UJET.SLAMinutes, setting{"ujet-sla-minutes", "WALLBOARD_UJET_SLA_MINUTES", "window of menus/sla in minutes"}, 15)
 	dur(&c.UJET.DayCountsEvery, setting{"ujet-day-counts-every", "WALLBOARD_UJET_DAY_COUNTS_EVERY", "how often today's handled and abandoned counts read the calls and chats changed since the last read"}, time.Minute)
 	float(&c.UJET.MaxRPS, setting{"ujet-max-rps", "WALLBOARD_UJET_MAX_RPS", fmt.Sprintf("UJET requests per second the whole fleet may make, %g to %g (UJET allows 1 per customer; leave the rest to other integrations)", MinUJETMaxRPS, MaxUJETMaxRPS)}, DefaultUJETMaxRPS)
@@ -164,12 +218,20 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.Connect.URL, setting{"connect-url", "WALLBOARD_CONNECT_URL", "Clarity Connect web services address, scheme://host[:port] (…/webapi/api accepted)"}, "")
 	str(&c.Connect.ClientID, setting{"connect-client-id", "WALLBOARD_CONNECT_CLIENT_ID", "Connect client_id for the token endpoint"}, "")
 	str(&c.Connect.User, setting{"connect-user", "WALLBOARD_CONNECT_USER", `Connect service account, may be DOMAIN\user`}, "")
-	str(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"}, "")
-	str(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"}, "")
+	sec(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"})
+	sec(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"})
 	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
+	methods := ""
+	str(&methods, setting{"connect-methods", "WALLBOARD_CONNECT_METHODS", "Connect hub client method names, agent=…,queue=…,queueGroup=…,alert=… (also agentAggregate, agentGroup, queueAggregate); over the file's connect.methods; default agentUpdate, queueUpdate, queueGroupUpdate, alert, …"}, "")
+	str(&c.Connect.QueueGroups, setting{"connect-queue-groups", "WALLBOARD_CONNECT_QUEUE_GROUPS", "Connect queue groups shown beside UJET's: queues grouped by group, team or business_unit, or none"}, "group")
+	alerts := ""
+	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
-	str(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"}, "")
+	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
+
+	staleAfter := ""
+	str(&staleAfter, setting{"stale-after", "WALLBOARD_STALE_AFTER", "how old a source's data may be before screens and the API mark it stale (a Go duration)"}, "20s")
 
 	secure := ""
 	str(&secure, setting{"secure-cookies", "WALLBOARD_SECURE_COOKIES", "true when browsers reach the wallboard over https: cookies get the Secure flag"}, "false")
@@ -211,6 +273,17 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("secure cookies %q: want true or false", secure)
 	}
 	c.SecureCookies = b
+	d, err := time.ParseDuration(staleAfter)
+	if err != nil || d < time.Second {
+		return c, fmt.Errorf("stale after %q: want a duration of 1s or more, e.g. 20s", staleAfter)
+	}
+	c.StaleAfter = d
+	if c.Connect.Alerts, err = strconv.ParseBool(alerts); err != nil {
+		return c, fmt.Errorf("connect alerts %q: want true or false", alerts)
+	}
+	if c.Connect.Methods, err = ParseConnectMethods(methods); err != nil {
+		return c, err
+	}
 	c.SimSeed = int64(seed)
 	f, err := strconv.ParseFloat(speed, 64)
 	if err != nil || f <= 0 {
@@ -253,6 +326,9 @@ func (c Config) validate() error {
 		}
 		if c.Connect.Token == "" && (c.Connect.User == "" || c.Connect.Password == "") {
 			errs = append(errs, errors.New("Connect: give --connect-token, or --connect-user and --connect-password"))
+		}
+		if !slices.Contains(connectGroupings, c.Connect.QueueGroups) {
+			errs = append(errs, fmt.Errorf("Connect queue groups %q: want one of %s", c.Connect.QueueGroups, strings.Join(connectGroupings, ", ")))
 		}
 	}
 	if c.Redis.URL != "" {

@@ -18,8 +18,19 @@ func TestNoSourceIsDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Demo() || c.Addr != ":8080" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "/webapi/hubs/gold" {
+	if !c.Demo() || c.Addr != "" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "/webapi/hubs/gold" {
 		t.Fatalf("defaults: %+v", c)
+	}
+	// Open (no access section): loopback only; with access: every interface.
+	if a := c.ListenAddr(true); a != "127.0.0.1:8080" {
+		t.Errorf("open listen address %q", a)
+	}
+	if a := c.ListenAddr(false); a != ":8080" {
+		t.Errorf("listen address with access %q", a)
+	}
+	c.Addr = "[::1]:9000"
+	if a := c.ListenAddr(true); a != "[::1]:9000" {
+		t.Errorf("--addr must win: %q", a)
 	}
 }
 

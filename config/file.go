@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ type File struct {
 	Defaults Defaults
 	Statuses Statuses
 	Access   Access
+	Connect  ConnectFile // read at start only
 
 	sum [32]byte // of the file's bytes, so that a reload can tell a change
 }
@@ -56,6 +58,56 @@ type Board struct {
 	// today's counts; empty: the server's.
 	TimeZone     string
 	EmbedOrigins []string // origins allowed to frame this board, on top of access.embed
+	// Alerts are the board's webhooks. Not part of what screens show, so
+	// left out of the board's fingerprint (json "-").
+	Alerts Alerts `json:"-"`
+}
+
+// Alerts are a board's webhooks, called when a queue's threshold breach
+// starts and when it ends.
+type Alerts struct {
+	// Level is the level that counts as a breach: LevelCritical (the
+	// default) or LevelWarn (warn and critical).
+	Level string
+	// Hold is how long a breach, and then its end, must last before it is
+	// told (debounce). Default DefaultAlertHold.
+	Hold     time.Duration
+	Webhooks []Webhook
+}
+
+// DefaultAlertHold is Alerts.Hold when the file gives none.
+const DefaultAlertHold = 30 * time.Second
+
+// Alert levels.
+const (
+	AlertCritical = "critical"
+	AlertWarn     = "warn"
+)
+
+// Webhook formats: the JSON body's shape.
+const (
+	WebhookSlack = "slack" // {"text": …}: Slack incoming webhooks, Mattermost, Rocket.Chat
+	WebhookTeams = "teams" // a MessageCard: Microsoft Teams incoming webhooks
+)
+
+// Webhook is one address an alert is posted to.
+type Webhook struct {
+	URL    string // http(s); may carry a token (Slack and Teams put one in the path): never log or show it
+	Format string // WebhookSlack (default) or WebhookTeams
+	// Secret signs each body with HMAC-SHA256 (header
+	// X-Wallboard-Signature: sha256=<hex>); empty: unsigned. Never log it.
+	Secret []byte
+	Line   int // where it is in the file, for messages
+}
+
+// String names the webhook without its URL's path or query, which may hold
+// a token.
+func (w Webhook) String() string {
+	host := w.URL
+	if u, err := url.Parse(w.URL); err == nil {
+		host = u.Scheme + "://" + u.Host
+	}
+	return fmt.Sprintf("%s webhook to %s (line %d)", w.Format, host, w.Line)
 }
 
 // QueueFilter selects queues per vendor.

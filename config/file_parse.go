@@ -81,6 +81,7 @@ func parseFile(path string, data []byte) (*File, error) {
 			"defaults": func(n *yaml.Node, field string) { defaults = p.defaults(n, field) },
 			"statuses": func(n *yaml.Node, field string) { f.Statuses = p.statuses(n, field) },
 			"access":   func(n *yaml.Node, field string) { f.Access = p.access(n, field) },
+			"connect":  func(n *yaml.Node, field string) { f.Connect = p.connect(n, field) },
 		})
 	}
 	// Defaults over the built-in ones.
@@ -284,11 +285,30 @@ func (p *parser) mapping(n *yaml.Node, field string, handlers map[string]func(*y
 			if field != "" {
 				where = "in " + field
 			}
+			if !plainKey(key) {
+				// A key that is no word may be a pasted secret: not shown.
+				p.add(kn, field, "unknown key (not shown: it is not a plain word); known keys %s: %s", where, strings.Join(keys, ", "))
+				continue
+			}
 			p.add(kn, join(field, key), "unknown key%s; known keys %s: %s", suggest(key, keys), where, strings.Join(keys, ", "))
 			continue
 		}
 		h(vn, join(field, key))
 	}
+}
+
+// plainKey reports whether key looks like a configuration key (a short
+// word of letters, digits, '_' and '-'), so an error may name it.
+func plainKey(key string) bool {
+	if key == "" || len(key) > 40 {
+		return false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func kindName(n *yaml.Node) string {
@@ -301,7 +321,9 @@ func kindName(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "nothing"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		// Never the value itself: it may be a secret written one level
+		// too high (access.display_tokens: <secret>).
+		return "a single value"
 	}
 	return "something else"
 }
@@ -749,7 +771,14 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 			"burn_in":       func(n *yaml.Node, f string) { rb.burnIn = p.burnIn(n, f) },
 			"time_zone":     func(n *yaml.Node, f string) { b.TimeZone = p.timeZone(n, f) },
 			"embed_origins": func(n *yaml.Node, f string) { b.EmbedOrigins = p.origins(n, f) },
+			"alerts":        func(n *yaml.Node, f string) { b.Alerts = p.alerts(n, f) },
 		})
+		if b.Alerts.Level == "" {
+			b.Alerts.Level = AlertCritical
+		}
+		if b.Alerts.Hold == 0 {
+			b.Alerts.Hold = DefaultAlertHold
+		}
 		if b.ID == "" && rb.idNode != nil && rb.idNode.Kind == yaml.MappingNode {
 			p.add(rb.idNode, f+".id", "every board needs an id")
 		}
@@ -975,6 +1004,105 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 			p.add(tokensNode, join(field, "display_tokens"), "display tokens also need users or trusted_proxy_header (a wallboard with access control needs a way to sign in)")
 		}
 	}
+	return a
+}
+
+// alerts reads a board's alerts: level, hold and webhooks.
+func (p *parser) alerts(n *yaml.Node, field string) Alerts {
+	var a Alerts
+	p.mapping(n, field, map[string]func(*yaml.Node, string){
+		"level": func(n *yaml.Node, f string) {
+			a.Level = p.enum(n, f, "alert level", []string{AlertCritical, AlertWarn})
+		},
+		"hold": func(n *yaml.Node, f string) {
+			v, vn, ok := p.scalar(n, f)
+			if !ok {
+				return
+			}
+			d, err := parseDuration(v)
+			switch {
+			case err != nil:
+				p.add(vn, f, "%s: %v", v, err)
+			case d < time.Second || d > time.Hour:
+				p.add(vn, f, "%s: want between 1s and 1h", v)
+			default:
+				a.Hold = d
+			}
+		},
+		"webhooks": func(n *yaml.Node, f string) {
+			for i, it := range p.items(n, f) {
+				wf := fmt.Sprintf("%s[%d]", f, i)
+				w := Webhook{Format: WebhookSlack}
+				if d := p.deref(it); d != nil {
+					w.Line = d.Line
+				}
+				var secretNode, fileNode, urlNode *yaml.Node
+				p.mapping(it, wf, map[string]func(*yaml.Node, string){
+					"url": func(n *yaml.Node, f string) {
+						urlNode = n
+						v, vn, ok := p.scalar(n, f)
+						if !ok {
+							return
+						}
+						// Never echo the URL: it may carry a token.
+						u, err := url.Parse(strings.TrimSpace(v))
+						if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+							p.add(vn, f, "not an http(s) URL")
+							return
+						}
+						w.URL = u.String()
+					},
+					"format": func(n *yaml.Node, f string) {
+						if v := p.enum(n, f, "webhook format", []string{WebhookSlack, WebhookTeams}); v != "" {
+							w.Format = v
+						}
+					},
+					"secret": func(n *yaml.Node, f string) {
+						n = p.deref(n)
+						if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+							p.add(n, f, "want a secret string")
+							return
+						}
+						secretNode = n
+						if len(n.Value) < 16 {
+							p.add(n, f, "too short: want 16 characters or more")
+							return
+						}
+						w.Secret = []byte(n.Value)
+					},
+					"secret_file": func(n *yaml.Node, f string) {
+						v, vn, ok := p.scalar(n, f)
+						if !ok {
+							return
+						}
+						fileNode = vn
+						path := resolveRelative(p.path, strings.TrimSpace(v))
+						data, err := readSecretFile(path)
+						if err != nil {
+							p.add(vn, f, "cannot read %s: %v", path, err)
+							return
+						}
+						secret := strings.TrimSpace(string(data))
+						if len(secret) < 16 {
+							p.add(vn, f, "%s holds %d characters; want 16 or more", path, len(secret))
+							return
+						}
+						w.Secret = []byte(secret)
+					},
+				})
+				if secretNode != nil && fileNode != nil {
+					p.add(fileNode, wf, "give secret or secret_file, not both")
+				}
+				if w.URL == "" {
+					if d := p.deref(it); urlNode == nil && d != nil && d.Kind == yaml.MappingNode {
+						p.add(d, wf+".url", "every webhook needs a url")
+					}
+					continue
+				}
+				a.Webhooks = append(a.Webhooks, w)
+			}
+		},
+	})
 	return a
 }
 

@@ -433,3 +433,75 @@ func TestTimeZones(t *testing.T) {
 		t.Errorf("time zones %v", got)
 	}
 }
+
+func TestAlerts(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hook.secret"), []byte("  from-a-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	content := `boards:
+  - id: a
+    alerts:
+      level: warn
+      hold: 45s
+      webhooks:
+        - url: https://hooks.slack.com/services/T000/B000/XXXX
+          secret: sixteen-chars-or-more
+        - url: https://example.webhook.office.com/webhookb2/abc
+          format: teams
+          secret_file: hook.secret
+  - id: b
+`
+	path := filepath.Join(dir, "w.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := f.Board("a")
+	if a.Alerts.Level != AlertWarn || a.Alerts.Hold != 45*time.Second || len(a.Alerts.Webhooks) != 2 {
+		t.Fatalf("alerts %+v", a.Alerts)
+	}
+	w0, w1 := a.Alerts.Webhooks[0], a.Alerts.Webhooks[1]
+	if w0.Format != WebhookSlack || string(w0.Secret) != "sixteen-chars-or-more" || w0.Line != 7 {
+		t.Errorf("first webhook %+v", w0)
+	}
+	if w1.Format != WebhookTeams || string(w1.Secret) != "from-a-file-0123456789" {
+		t.Errorf("second webhook %+v", w1)
+	}
+	if s := w0.String(); strings.Contains(s, "XXXX") || !strings.Contains(s, "https://hooks.slack.com") {
+		t.Errorf("String() %q shows the path (a token) or not the host", s)
+	}
+	b, _ := f.Board("b")
+	if b.Alerts.Level != AlertCritical || b.Alerts.Hold != DefaultAlertHold || len(b.Alerts.Webhooks) != 0 {
+		t.Errorf("defaults %+v", b.Alerts)
+	}
+
+	bad := `boards:
+  - id: a
+    alerts:
+      level: loud
+      hold: 0s
+      webhooks:
+        - url: ftp://token-in-here.example/x
+        - format: teams
+        - url: https://ok.example/hook
+          secret: short
+`
+	_, err = LoadFile(writeFile(t, "w.yaml", bad))
+	var fe *Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"w.yaml:4:", "w.yaml:5:", "w.yaml:7:", "w.yaml:8:", "w.yaml:10:", "not an http(s) URL", "every webhook needs a url", "too short"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "token-in-here") || strings.Contains(msg, "short\"") {
+		t.Errorf("error echoes a URL or secret:\n%s", msg)
+	}
+}

@@ -224,3 +224,44 @@ func (u *UJET) ObserveRequest(endpoint string, code int, d time.Duration) {
 	u.requests.WithLabelValues(endpoint, c).Inc()
 	u.duration.WithLabelValues(endpoint).Observe(d.Seconds())
 }
+
+// Alerts counts the webhook alerts of breaches; it is the alerts.Observer.
+type Alerts struct {
+	sent, failed, suppressed *prometheus.CounterVec
+}
+
+// NewAlerts registers wallboard_alerts_sent_total{board,event},
+// wallboard_alerts_failed_total{board,event} (event: start, end) and
+// wallboard_alerts_suppressed_total{board,reason} (reason: debounce, a
+// breach shorter than its hold; duplicate, told by another replica).
+func NewAlerts(reg prometheus.Registerer) (*Alerts, error) {
+	a := &Alerts{
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wallboard_alerts_sent_total",
+			Help: "Webhook alerts delivered, per board and event (start, end of a breach); one per webhook.",
+		}, []string{"board", "event"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wallboard_alerts_failed_total",
+			Help: "Webhook alerts given up after their retries, per board and event.",
+		}, []string{"board", "event"}),
+		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wallboard_alerts_suppressed_total",
+			Help: "Alerts not sent, per board and reason: debounce (shorter than the hold), duplicate (another replica told it).",
+		}, []string{"board", "reason"}),
+	}
+	if err := registerAll(reg, a.sent, a.failed, a.suppressed); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// AlertSent counts one delivered alert.
+func (a *Alerts) AlertSent(board, event string) { a.sent.WithLabelValues(board, event).Inc() }
+
+// AlertFailed counts one alert given up.
+func (a *Alerts) AlertFailed(board, event string) { a.failed.WithLabelValues(board, event).Inc() }
+
+// AlertSuppressed counts one alert not sent.
+func (a *Alerts) AlertSuppressed(board, reason string) {
+	a.suppressed.WithLabelValues(board, reason).Inc()
+}

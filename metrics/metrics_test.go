@@ -111,3 +111,29 @@ wallboard_ujet_requests_total{code="error",endpoint="menus/sla"} 1
 		t.Error("registering the UJET metrics twice gave no error")
 	}
 }
+
+func TestAlertCounters(t *testing.T) {
+	reg := metrics.NewRegistry()
+	a, err := metrics.NewAlerts(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.AlertSent("floor", "start")
+	a.AlertSent("floor", "start")
+	a.AlertFailed("floor", "end")
+	a.AlertSuppressed("floor", "duplicate")
+	want := `
+# HELP wallboard_alerts_sent_total Webhook alerts delivered, per board and event (start, end of a breach); one per webhook.
+# TYPE wallboard_alerts_sent_total counter
+wallboard_alerts_sent_total{board="floor",event="start"} 2
+# HELP wallboard_alerts_failed_total Webhook alerts given up after their retries, per board and event.
+# TYPE wallboard_alerts_failed_total counter
+wallboard_alerts_failed_total{board="floor",event="end"} 1
+# HELP wallboard_alerts_suppressed_total Alerts not sent, per board and reason: debounce (shorter than the hold), duplicate (another replica told it).
+# TYPE wallboard_alerts_suppressed_total counter
+wallboard_alerts_suppressed_total{board="floor",reason="duplicate"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "wallboard_alerts_sent_total", "wallboard_alerts_failed_total", "wallboard_alerts_suppressed_total"); err != nil {
+		t.Error(err)
+	}
+}

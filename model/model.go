@@ -139,15 +139,20 @@ func (st SourceState) InZone(zone string) SourceState {
 	return st
 }
 
-// QueueGroup is a vendor's own grouping of queues with its service level
-// over the SLA window, per channel (UJET's queue groups: menus/
-// sla_by_queue_groups). The vendor does not say which queues a group holds.
+// QueueGroup is a vendor's own grouping of queues, per channel: UJET's queue
+// groups (menus/sla_by_queue_groups) with their service level over the SLA
+// window, and Clarity Connect's queues grouped by group, team or business
+// unit (subscriptions/queues/groupBy) with what waits and the day counts.
+// The figures a vendor does not give are nil.
 type QueueGroup struct {
 	Source     string   `json:"source"`
 	ID         string   `json:"id"` // unique within Source and Channel
 	Name       string   `json:"name"`
-	Channel    string   `json:"channel"`     // call, chat
+	Channel    string   `json:"channel"`     // call, chat, message
 	SLAPercent *float64 `json:"sla_percent"` // nil when the vendor says null: never 0 for unknown
+	Waiting    *int     `json:"waiting,omitempty"`
+	Answered   *int     `json:"answered,omitempty"`
+	Abandoned  *int     `json:"abandoned,omitempty"`
 }
 
 // CompareQueueGroups orders queue groups as boards list them: by name and

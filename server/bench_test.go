@@ -13,6 +13,7 @@ import (
 
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkRenderWall(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		w := wallView(bd, bd.Apply(states, now), now, false, false)
+		w := present.New(bd, bd.Apply(states, now), false).Wall(false)
 		if err := views.WallView(w, true).Render(context.Background(), &buf); err != nil {
 			b.Fatal(err)
 		}

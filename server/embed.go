@@ -44,19 +44,17 @@ package server
 import (
 	"bytes"
 	"context"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/wallboard/wallboard/access"
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/config"
-	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -64,14 +62,6 @@ import (
 const (
 	assetEmbedCSS = "embed.css"
 	assetEmbedJS  = "embed.js"
-)
-
-// An embedded queue table or agent grid sizes its iframe to its content, so
-// it shows every row; these caps keep a huge board from making a page of
-// megabytes. The tile says how many it leaves out.
-const (
-	maxEmbedQueues = 200
-	maxEmbedAgents = 500
 )
 
 // embedViewName is the hub view of a tile.
@@ -98,10 +88,10 @@ func embedTile(name string) (config.Tile, bool) {
 
 // renderEmbed is the view renderer of tile t.
 func (s *Server) renderEmbed(t config.Tile) viewRenderer {
-	return func(ctx context.Context, def boards.Board, mb model.Board, now time.Time, storeDown bool) ([]byte, error) {
+	return func(ctx context.Context, p *present.Board) ([]byte, error) {
 		var buf bytes.Buffer
 		buf.Grow(4 << 10)
-		if err := views.EmbedView(embedView(&def, mb, t, now, storeDown), true).Render(ctx, &buf); err != nil {
+		if err := views.EmbedView(p.Embed(t), true).Render(ctx, &buf); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
@@ -168,15 +158,19 @@ func (s *Server) handleEmbed(c echo.Context) error {
 			return views.EmbedBadRequest(p, problem).Render(ctx, buf)
 		})
 	}
-	if s.o.Guard != nil {
-		frameAncestors(c.Response().Header(), def.AllowedOrigins)
+	if g := s.o.Guard; g != nil {
+		var local []string
+		if g.Open() {
+			// The open demo: pages on this computer may frame it.
+			local = access.LoopbackFrameAncestors
+		}
+		frameAncestors(c.Response().Header(), def.AllowedOrigins, local...)
 	}
-	now := mb.GeneratedAt
 	p.Transparent = transparent
 	p.OpenNotice = s.openNotice()
-	p.Sync = s.sync(&def, now)
+	p.Sync = s.sync(&def, mb.GeneratedAt)
 	p.WSURL = "/embed/" + url.PathEscape(def.ID) + "/" + string(t) + "/ws"
-	p.Tile = embedView(&def, mb, t, now, storeDown)
+	p.Tile = present.New(&def, mb, storeDown).Embed(t)
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.EmbedDocument(p).Render(ctx, buf)
 	})
@@ -186,8 +180,9 @@ func (s *Server) handleEmbed(c echo.Context) error {
 // put in the Content-Security-Policy to the origins board allows (the
 // configuration's access.embed.allowed_origins and the board's own
 // embed_origins): the Guard allows the origins of every board on every
-// embed, a tile page only those of its board. No origins: 'none'.
-func frameAncestors(h http.Header, allowed []string) {
+// embed, a tile page only those of its board. sources are added as they
+// are (CSP source expressions). No origins: 'none'.
+func frameAncestors(h http.Header, allowed []string, sources ...string) {
 	csp := h.Get("Content-Security-Policy")
 	if csp == "" {
 		return
@@ -198,6 +193,7 @@ func frameAncestors(h http.Header, allowed []string) {
 			origins = append(origins, n)
 		}
 	}
+	origins = append(origins, sources...)
 	value := "'none'"
 	if len(origins) > 0 {
 		value = strings.Join(origins, " ")
@@ -234,133 +230,4 @@ func tileList() string {
 		b = append(b, t...)
 	}
 	return string(b)
-}
-
-// embedView builds tile t of board def from mb (the board's Apply, full
-// names) at now: names as the board's mode shows them, levels from the
-// board's thresholds evaluated at now.
-func embedView(def *boards.Board, mb model.Board, t config.Tile, now time.Time, storeDown bool) views.EmbedTile {
-	if !now.IsZero() {
-		mb.GeneratedAt = now // waits are judged at the render's time
-	}
-	mb = def.ForDisplay(mb)
-	ev := def.Evaluate(mb)
-	nowMS := mb.GeneratedAt.UnixMilli()
-	v := views.EmbedTile{
-		BoardID:   def.ID,
-		Tile:      string(t),
-		Label:     tileLabel(t),
-		Now:       nowMS,
-		StoreDown: storeDown,
-		NoSources: len(mb.Sources) == 0,
-		Level:     string(boards.LevelNone),
-	}
-	for _, h := range mb.Sources {
-		src := views.Source{Name: h.Source, Kind: h.Kind}
-		switch {
-		case h.UpdatedAt.IsZero():
-			src.Status = views.SourceWaiting
-		case !h.OK || storeDown:
-			src.Status = views.SourceStale
-			src.Since = h.UpdatedAt.UnixMilli()
-		default:
-			src.Status = views.SourceOK
-		}
-		if !h.UpdatedAt.IsZero() && (v.DataSince == 0 || h.UpdatedAt.UnixMilli() < v.DataSince) {
-			v.DataSince = h.UpdatedAt.UnixMilli()
-		}
-		v.Sources = append(v.Sources, src)
-	}
-
-	check := ev.Tile(t)
-	v.Level, v.Reason = string(check.Level), check.Reason
-	if v.Level == "" {
-		v.Level = string(boards.LevelNone)
-	}
-	tot := mb.Totals()
-	switch t {
-	case config.TileAgentsByState:
-		v.Kind = views.EmbedStates
-		v.States = stateCounts(tot.AgentsByState)
-	case config.TileQueueTable:
-		v.Kind = views.EmbedQueues
-		for i, q := range mb.Queues {
-			if i == maxEmbedQueues {
-				v.More = len(mb.Queues) - maxEmbedQueues
-				break
-			}
-			v.Queues = append(v.Queues, embedQueue(q, ev.Queue(q)))
-		}
-	case config.TileQueueGroups:
-		v.Kind = views.EmbedGroups
-		v.Groups = groupRows(def, mb)
-	case config.TileAgentGrid:
-		v.Kind = views.EmbedAgents
-		for i, a := range mb.Agents {
-			if i == maxEmbedAgents {
-				v.More = len(mb.Agents) - maxEmbedAgents
-				break
-			}
-			v.Agents = append(v.Agents, agentView(a, ev.Agent(a)))
-		}
-	default:
-		v.Kind = views.EmbedFigure
-		switch t {
-		case config.TileCallsWaiting:
-			v.Value = strconv.Itoa(tot.CallsWaiting)
-		case config.TileChatsWaiting:
-			v.Value = strconv.Itoa(tot.ChatsWaiting)
-		case config.TileOtherWaiting:
-			v.Value = strconv.Itoa(tot.OtherWaiting)
-		case config.TileAgentsLoggedIn:
-			v.Value = strconv.Itoa(tot.AgentsLoggedIn)
-		case config.TileSLACall:
-			v.Value = percentText(tot.SLACall)
-		case config.TileSLAChat:
-			v.Value = percentText(tot.SLAChat)
-		case config.TileLongestWait:
-			v.Value = "—"
-			if tot.LongestSince != nil && !tot.LongestSince.IsZero() {
-				v.Since = tot.LongestSince.UnixMilli()
-				v.Value = views.Duration(mb.GeneratedAt.Sub(*tot.LongestSince))
-			}
-		}
-	}
-	return v
-}
-
-func embedQueue(q model.Queue, qc boards.QueueCheck) views.EmbedQueue {
-	parent, leaf := splitPath(q.Name)
-	v := views.EmbedQueue{
-		Queue: views.Queue{
-			Key:         domKey(q.Source, q.ID),
-			Name:        q.Name,
-			Parent:      parent,
-			Leaf:        leaf,
-			Lang:        q.Lang,
-			Channel:     q.Channel,
-			Waiting:     q.Waiting,
-			OldestSince: unixMilli(q.OldestSince),
-			AvgWait:     int64(math.Round(q.AverageWaitSeconds)),
-			SLA:         percentText(q.SLAPercent),
-			SLALevel:    string(qc.SLA.Level),
-		},
-		Level:  string(qc.Level),
-		Reason: qc.Reason,
-	}
-	if v.Level == "" {
-		v.Level = string(boards.LevelNone)
-	}
-	if v.SLALevel == "" {
-		v.SLALevel = string(boards.LevelNone)
-	}
-	return v
-}
-
-// percentText is a whole percentage; nil (the vendor does not know) is "—", never 0%.
-func percentText(p *float64) string {
-	if p == nil || math.IsNaN(*p) {
-		return "—"
-	}
-	return strconv.FormatFloat(math.Round(*p), 'f', 0, 64) + "%"
 }

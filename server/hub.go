@@ -18,6 +18,7 @@ import (
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -33,15 +34,13 @@ const viewWall = "wall"
 const configGone = "gone"
 
 // A viewRenderer renders one kind of live page (a "view": the wall, the
-// supervisor view, an embed tile) of board def from mb, def's Apply of the
-// sources' states at now (full names: views for shared screens use
-// def.ForDisplay). storeDown says the store failed and mb is the last good
-// data with every source marked not OK. It returns the hx-swap-oob
+// supervisor view, an embed tile) of a board from its presentation p, built
+// once per change and shared by every view of the board. It returns the hx-swap-oob
 // fragment(s) a websocket message carries; the hub appends the clock tag
 // (views.SyncTag) to each message, so every live page must contain
 // <div id="wb-sync"> and reload itself when its data-version or data-config
 // changes.
-type viewRenderer func(ctx context.Context, def boards.Board, mb model.Board, now time.Time, storeDown bool) ([]byte, error)
+type viewRenderer func(ctx context.Context, p *present.Board) ([]byte, error)
 
 // registerView makes view name live: serveLive streams it, and Run renders it
 // once per change per board that has clients of it. Call it from New (or the
@@ -384,11 +383,12 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 			continue
 		}
 		mb := b.Apply(states, now)
-		if storeDown {
-			markStoreDown(&mb)
-		}
-		if ev := b.Evaluate(mb); !ev.NextChange.IsZero() && (next.IsZero() || ev.NextChange.Before(next)) {
-			next = ev.NextChange
+		s.markHealth(&mb, storeDown)
+		p := present.New(b, mb, storeDown)
+		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
+			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
+				next = nc
+			}
 		}
 		if onlyNext {
 			continue
@@ -400,7 +400,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 				continue
 			}
 			start := time.Now()
-			frag, err := render(ctx, *b, mb, now, storeDown)
+			frag, err := render(ctx, p)
 			s.metrics.observeRender(name, start)
 			if err != nil {
 				s.log.Error("render view", "board", id, "view", name, "err", err)
@@ -476,7 +476,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 		// Nobody watched this view of the board: render it now. Run keeps it
 		// current from here on.
 		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
-			if frag, err := render(ctx, def, mb, mb.GeneratedAt, storeDown); err == nil {
+			if frag, err := render(ctx, present.New(&def, mb, storeDown)); err == nil {
 				s.hub.publishIfEmpty(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint())
 			} else {
 				s.log.Error("render view", "board", boardID, "view", view, "err", err)
@@ -522,8 +522,8 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 }
 
 // renderWall is the wall's viewRenderer.
-func (s *Server) renderWall(ctx context.Context, def boards.Board, mb model.Board, now time.Time, storeDown bool) ([]byte, error) {
-	w := wallView(&def, mb, now, s.o.Demo, storeDown)
+func (s *Server) renderWall(ctx context.Context, p *present.Board) ([]byte, error) {
+	w := p.Wall(s.o.Demo)
 	var buf bytes.Buffer
 	buf.Grow(16 << 10)
 	if err := views.WallView(w, true).Render(ctx, &buf); err != nil {

@@ -1,5 +1,5 @@
-// Package server is Wallboard's HTTP side: the Echo routes, the TV wall pages
-// rendered with package views, the JSON API, the embedded static assets and
+// Package server is Wallboard's HTTP side: the Echo routes, the pages
+// (view models from package present, rendered with package views), the JSON API, the embedded static assets and
 // the websocket hub that pushes every change to every screen.
 //
 // Routes (with Options.Guard, the access each needs):
@@ -17,6 +17,7 @@
 //	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, Origin checked
 //	GET /static/{hash}/*    embedded assets, cached for a year              public
 //	GET /healthz            liveness                                         public
+//	GET /readyz             ready: the store answers and a source is current  public
 //
 // The supervisor view (supervisor.go) and the embeds (embed.go) hook in
 // with methods New calls when they exist: mountSupervisor(router) and
@@ -56,6 +57,7 @@ import (
 	"github.com/wallboard/wallboard/cache"
 	"github.com/wallboard/wallboard/history"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -101,12 +103,21 @@ type Options struct {
 	RetryInterval time.Duration
 	// StoreTimeout bounds one Snapshot. Default 5s.
 	StoreTimeout time.Duration
+	// StaleAfter is how old a source's data may be (model.Health.UpdatedAt)
+	// before screens and the API mark it stale although its writer last said
+	// it was fine. Default DefaultStaleAfter.
+	StaleAfter time.Duration
 	// History serves GET /api/v1/boards/{id}/history; nil answers 404.
 	History history.Store
 	// HistorySpan is how far back that route looks by default (24h); a
 	// ?minutes= query asks for less or more.
 	HistorySpan time.Duration
 }
+
+// DefaultStaleAfter is Options.StaleAfter's default: the Connect subscriber
+// republishes unchanged data every 15 s and the UJET poller refreshes its
+// data every few seconds, so older data means the writer stopped.
+const DefaultStaleAfter = 20 * time.Second
 
 // Server serves the boards. Create it with New, serve Handler, and run Run.
 type Server struct {
@@ -139,6 +150,9 @@ func New(o Options) *Server {
 	}
 	if o.StoreTimeout <= 0 {
 		o.StoreTimeout = 5 * time.Second
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = DefaultStaleAfter
 	}
 	if o.HistorySpan <= 0 {
 		o.HistorySpan = 24 * time.Hour
@@ -197,10 +211,51 @@ func (s *Server) boardData(ctx context.Context, id string) (def boards.Board, mb
 	}
 	states, storeDown := s.snapshot(ctx)
 	mb = def.Apply(states, s.o.Now())
-	if storeDown {
-		markStoreDown(&mb)
-	}
+	s.markHealth(&mb, storeDown)
 	return def, mb, storeDown, true
+}
+
+// markHealth marks what screens and the API must not present as current:
+// every source while the store fails (markStoreDown), and a source whose
+// data is older than StaleAfter (markOld).
+func (s *Server) markHealth(mb *model.Board, storeDown bool) {
+	if storeDown {
+		markStoreDown(mb)
+	}
+	markOld(mb.Sources, mb.GeneratedAt, s.o.StaleAfter)
+}
+
+// markOld marks a source not OK when its data is older than after: a
+// writer that stopped (or a store that came back with old data) must not
+// look current. Its updated_at still says how old the data is.
+func markOld(sources []model.Health, now time.Time, after time.Duration) {
+	for i, h := range sources {
+		if h.OK && !h.UpdatedAt.IsZero() && now.Sub(h.UpdatedAt) > after {
+			sources[i].OK = false
+			sources[i].Error = oldDataError(after)
+		}
+	}
+}
+
+// oldDataError is the health error of a source whose data is older than
+// after.
+func oldDataError(after time.Duration) string {
+	return "no new data for over " + after.String()
+}
+
+// staleAt is when the first OK source of mb becomes older than StaleAfter
+// (zero: none will), so that Run re-renders at that moment without new data.
+func (s *Server) staleAt(mb model.Board) time.Time {
+	var at time.Time
+	for _, h := range mb.Sources {
+		if !h.OK || h.UpdatedAt.IsZero() {
+			continue
+		}
+		if t := h.UpdatedAt.Add(s.o.StaleAfter + time.Millisecond); at.IsZero() || t.Before(at) {
+			at = t
+		}
+	}
+	return at
 }
 
 // markStoreDown marks every source of mb not OK with storeDownError; their
@@ -252,8 +307,9 @@ func (s *Server) routes() *echo.Echo {
 	r.user("/api/v1/boards/:id", s.handleBoardAPI)
 	r.user("/api/v1/boards/:id/history", s.handleHistory)
 	r.user("/api/v1/status", s.handleStatus)
-	e.GET("/static/:hash/*", s.assets.serve)
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Match(getHead, "/static/:hash/*", s.assets.serve)
+	e.Match(getHead, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Match(getHead, "/readyz", s.handleReady)
 	// The supervisor view and the embeds mount their routes and register
 	// their views here (server/supervisor.go, server/embed.go).
 	if m, ok := any(s).(interface{ mountSupervisor(router) }); ok {
@@ -282,30 +338,34 @@ type router struct {
 // /login, /api/… answers 401 JSON).
 func (r router) user(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireUser))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireUser))
 }
+
+// getHead are the methods pages and the API answer: HEAD is GET without
+// the body (net/http drops it).
+var getHead = []string{http.MethodGet, http.MethodHead}
 
 // display mounts a TV wall page: a display link or cookie for the board, or
 // a signed-in supervisor.
 func (r router) display(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireDisplay(access.PathSegment(1))))
 }
 
 // embed mounts an embeddable page (path under /embed/{id}/, where the
 // security headers allow framing by the allowed origins).
 func (r router) embed(path string, h echo.HandlerFunc) {
 	if r.g == nil {
-		r.e.GET(path, h)
+		r.e.Match(getHead, path, h)
 		return
 	}
-	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
+	r.e.Match(getHead, path, h, echo.WrapMiddleware(r.g.RequireEmbed(access.PathSegment(1))))
 }
 
 // live mounts a board's websocket: the credentials its page needs, and an
@@ -383,7 +443,7 @@ func (s *Server) handleWall(c echo.Context) error {
 		WSURL:      "/boards/" + def.ID + "/ws",
 		Theme:      string(def.Theme),
 		OpenNotice: s.openNotice(),
-		Wall:       wallView(&def, mb, now, s.o.Demo, storeDown),
+		Wall:       present.New(&def, mb, storeDown).Wall(s.o.Demo),
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.WallDocument(p).Render(ctx, buf)
@@ -395,7 +455,7 @@ type apiError struct {
 }
 
 // storeDownError is the health error of every source while the store fails.
-const storeDownError = "data store unavailable"
+const storeDownError = present.StoreDownError
 
 // handleBoardAPI returns the board's snapshot (the board's Apply, full
 // names: the API is for signed-in supervisors). When the store fails it
@@ -451,6 +511,12 @@ func (s *Server) handleStatus(c echo.Context) error {
 	for _, st := range states {
 		sources = append(sources, st.Health)
 	}
+	if storeDown {
+		for i := range sources {
+			sources[i].OK, sources[i].Error = false, storeDownError
+		}
+	}
+	markOld(sources, s.o.Now(), s.o.StaleAfter)
 	list := s.set().List()
 	ids := make([]string, 0, len(list))
 	for _, b := range list {
@@ -470,4 +536,29 @@ func (s *Server) handleStatus(c echo.Context) error {
 	out["time"] = s.o.Now().UTC()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// handleReady is /readyz, for load balancers and orchestrators: 200 when the
+// store answers and at least one source's data is current (OK and younger
+// than StaleAfter), else 503 saying which is missing. /healthz stays
+// liveness: the process serves.
+func (s *Server) handleReady(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.o.StoreTimeout)
+	defer cancel()
+	states, err := s.o.Store.Snapshot(ctx)
+	if err != nil {
+		return c.String(http.StatusServiceUnavailable, "not ready: "+storeDownError+"\n")
+	}
+	sources := make([]model.Health, len(states))
+	for i, st := range states {
+		sources[i] = st.Health
+	}
+	markOld(sources, s.o.Now(), s.o.StaleAfter)
+	for _, h := range sources {
+		if h.OK && !h.UpdatedAt.IsZero() {
+			return c.String(http.StatusOK, "ready\n")
+		}
+	}
+	return c.String(http.StatusServiceUnavailable, "not ready: no source has current data\n")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 )
 
 // testServer is a Server on a loopback listener with Run running.
@@ -637,7 +638,7 @@ func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
 	}
 	st.Agents[1].State, st.Agents[1].Status, st.Agents[1].Since = model.StateWrapUp, "Wrap-up", ptr(now.Add(-300*time.Millisecond))
 	mustPut(t, ts.store, st)
-	key := domKey(st.Source, st.Agents[1].ID)
+	key := present.DOMKey(st.Source, st.Agents[1].ID)
 	card := regexp.MustCompile(`<div class="agent [^"]*lvl-(\w+)[^"]*" id="a-` + regexp.QuoteMeta(key) + `" title="([^"]*)"`)
 	level := func(m string) (string, string) {
 		if g := card.FindStringSubmatch(m); g != nil {
@@ -663,7 +664,7 @@ func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
 	}
 	// Available agents have no limit: they stay unmarked.
 	for _, a := range []model.Agent{st.Agents[0], st.Agents[2]} {
-		if strings.Contains(m, `lvl-warn" id="a-`+domKey(a.Source, a.ID)) || strings.Contains(m, `lvl-critical" id="a-`+domKey(a.Source, a.ID)) {
+		if strings.Contains(m, `lvl-warn" id="a-`+present.DOMKey(a.Source, a.ID)) || strings.Contains(m, `lvl-critical" id="a-`+present.DOMKey(a.Source, a.ID)) {
 			t.Errorf("agent %s without a limit is marked", a.ID)
 		}
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"math"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,12 +18,18 @@ import (
 
 // The wall runs for days: under a stream of updates and page rotations its
 // JS heap (after garbage collection) and its DOM stay the same size. The
-// default run is short (1.5 s, with 256 KB of slack for collector noise);
+// default run is short (1.5 s) and judges what a short run on a busy machine
+// can: the DOM exactly, every update shown, and the heap only against gross
+// leaks (1 MB of slack: a wall that kept each message's render would grow by
+// several MB; collector noise on a loaded box is a few hundred KB).
 // WALLBOARD_SOAK=30m runs the long check with the strict 10% limit:
 //
 //	WALLBOARD_SOAK=30m go test ./server -run TestBrowserWallHeapSoak -v -timeout 40m
+//
+// Each heap figure is the floor of five collections, taken once the wall
+// has shown the settling update (a signal, not a pause).
 func TestBrowserWallHeapSoak(t *testing.T) {
-	run, slack := 1500*time.Millisecond, 256*1024.0 // a short run: allow for collector noise on a small heap
+	run, slack := 1500*time.Millisecond, 1024*1024.0 // a short run: judge gross leaks only
 	if v := os.Getenv("WALLBOARD_SOAK"); v != "" {
 		slack = 0
 		d, err := time.ParseDuration(v)
@@ -45,17 +52,18 @@ func TestBrowserWallHeapSoak(t *testing.T) {
 		a := &st.Agents[i%len(st.Agents)]
 		a.State, a.Status = []model.State{model.StateAvailable, model.StateBusy, model.StateAway}[i%3], []string{"Available", "In-call", "Break"}[i%3]
 		a.Since = ptr(time.Now())
+		st.UpdatedAt = time.Now() // current data: never marked stale by age
 		mustPut(t, ls.store, st)
 	}
 	type usage struct {
 		heap  float64
 		nodes int
 	}
-	// measure takes the smallest of three collected heaps: a collection
+	// measure takes the smallest of five collected heaps: a collection
 	// that overlaps a message's work leaves that work's garbage behind.
 	measure := func() usage {
 		u := usage{heap: math.Inf(1)}
-		for range 3 {
+		for range 5 {
 			if _, err := chromedp.Call(ctx, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
 				t.Fatal(err)
 			}
@@ -72,9 +80,21 @@ func TestBrowserWallHeapSoak(t *testing.T) {
 	// settle shows the initial data again, so both measurements see the
 	// same wall.
 	settle := func() {
+		before := eval[int](t, ctx, `window.__wbMsgs`)
 		initial.Version = 0
+		initial.UpdatedAt = time.Now()
 		mustPut(t, ls.store, initial)
-		time.Sleep(500 * time.Millisecond)
+		waitJS(t, ctx, `window.__wbMsgs > `+strconv.Itoa(before), 20*time.Second)
+		// Updates have stopped, so the last message to arrive shows the
+		// initial data: wait until none has come for a moment.
+		for n, deadline := -1, time.Now().Add(20*time.Second); time.Now().Before(deadline); {
+			m := eval[int](t, ctx, `window.__wbMsgs`)
+			if m == n {
+				break
+			}
+			n = m
+			time.Sleep(300 * time.Millisecond)
+		}
 	}
 	// Warm up (JIT, caches), then measure before and after the run.
 	for i := range 30 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wallboard/wallboard/access"
 	"github.com/wallboard/wallboard/model"
+	"github.com/wallboard/wallboard/present"
 )
 
 // svRow is a table row of a supervisor page as the browser gets it.
@@ -218,7 +219,7 @@ func TestSupervisorFiltersFromURL(t *testing.T) {
 	}
 	var shown []int
 	for _, r := range svRows(t, page, "sv-agents") {
-		a := st.Agents[slices.IndexFunc(st.Agents, func(a model.Agent) bool { return "sa-"+domKey(a.Source, a.ID) == r.id })]
+		a := st.Agents[slices.IndexFunc(st.Agents, func(a model.Agent) bool { return "sa-"+present.DOMKey(a.Source, a.ID) == r.id })]
 		want := slices.Contains(a.Teams, "Billing") && a.State == model.StateAway && strings.Contains(strings.ToLower(a.Name), "a")
 		if r.hidden == want {
 			t.Errorf("agent %s (%v, %s): hidden %v", a.Name, a.Teams, a.State, r.hidden)

@@ -38,6 +38,12 @@
 //     wall shows. The create response carries the subscription id
 //     ({"subscriptionId": "…"}); DELETE /v2/subscriptions/{id} removes it on
 //     shutdown and when a connection is replaced.
+//   - Queue groups (Config.QueueGroups, by group by default):
+//     POST /v2/subscriptions/queues/groupBy?groupIds=… (teamIds,
+//     businessUnitIds); their Group Metric Data Responses become
+//     model.QueueGroup per channel. Alerts (Config.Alerts):
+//     POST /v2/subscriptions/alerts; counted and logged at debug level. Both
+//     are extras: a server refusing them leaves agents and queues running.
 //   - The first message for an entity after subscribing is a full copy; later
 //     ones are diffs carrying only what changed (see State for the merge
 //     rules: null removes a field, removedSessions removes sessions).

@@ -191,6 +191,11 @@ func FuzzApply(f *testing.F) {
 	}
 	f.Add(uint8(5), []byte(`{"id":11,"sessions":{"audio":{"removedSessions":[82673]}}}`), []byte(`{"id":11,"sessions":{"audio":null}}`))
 	f.Add(uint8(4), []byte(`{"groupType":"team","groupId":3,"breakdowns":[{"queueId":1,"answeredCount":2}]}`), []byte(`{"groupType":"team","groupId":3,"addedBreakdowns":[{"queueId":2}],"removedBreakdowns":[1]}`))
+	// The document's own fields: statuses as numbers, reason codes, hold,
+	// day counts, Group Metric Data Responses.
+	f.Add(uint8(0), []byte(`{"type":"agent","id":7,"currentStatus":{"agentStatus":3,"agentStatusId":3,"reasonCodeName":"On Break","startTime":"2026-11-28T11:00:00Z"}}`), []byte(`{"id":7,"currentStatus":{"agentStatus":"13","reasonCodeName":null},"sessions":{"audio":{"addedSessions":[{"sessionId":4,"isOnHold":true,"holdStartTime":"2026-11-28T11:01:00Z"}]}}}`))
+	f.Add(uint8(1), []byte(`{"type":"queue","id":3,"metrics":{"audio":{"queuedCount":2,"answeredCount":40,"abandonedCount":1}}}`), []byte(`{"id":3,"metrics":{"audio":{"answeredCount":41,"abandonedCount":null}}}`))
+	f.Add(uint8(5), []byte(`[{"groupType":"group","groupId":5,"entityIds":[11,12],"type":"queue","metrics":{"audio":{"queuedCount":4,"answeredCount":30}}},{"groupType":"team","groupId":2,"entityIds":[]}]`), []byte(`{"groupType":"group","groupId":5,"entityIds":[11],"metrics":{"audio":{"queuedCount":1}},"sessions":{"audio":{"addedSessions":[{"sessionId":1,"sessionStatus":"Queued"}]}}}`))
 	kinds := Kinds()
 	f.Fuzz(func(t *testing.T, k uint8, first, second []byte) {
 		kind := kinds[int(k)%len(kinds)]
@@ -210,6 +215,7 @@ func FuzzApply(f *testing.F) {
 		}
 		// Normalizing never panics either.
 		once.Model("connect", nil, nil, fixedNow)
+		once.QueueGroups("connect", nil, GroupByTeam, fixedNow)
 	})
 }
 

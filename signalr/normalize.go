@@ -164,6 +164,22 @@ func normalizeQueue(source string, e *Entity, dir *Directory, now time.Time) []m
 	if name == "" {
 		name = "Queue " + e.Key
 	}
+	names := modalities(e)
+	if len(names) == 0 {
+		names = []string{"audio"}
+	}
+	out := make([]model.Queue, 0, len(names))
+	for _, mod := range names {
+		q := figures(e, mod, now)
+		q.Source, q.ID, q.Name, q.Channel = source, e.Key+":"+mod, name, channel(mod)
+		out = append(out, q)
+	}
+	return out
+}
+
+// modalities lists the modalities an entity has metrics or sessions of,
+// sorted.
+func modalities(e *Entity) []string {
 	mods := map[string]bool{}
 	for mod := range e.Metrics {
 		if mod != "agnostic" {
@@ -173,47 +189,47 @@ func normalizeQueue(source string, e *Entity, dir *Directory, now time.Time) []m
 	for mod := range e.Sessions {
 		mods[mod] = true
 	}
-	if len(mods) == 0 {
-		mods["audio"] = true
-	}
 	names := make([]string, 0, len(mods))
 	for mod := range mods {
 		names = append(names, mod)
 	}
 	sort.Strings(names)
-	out := make([]model.Queue, 0, len(names))
-	for _, mod := range names {
-		q := model.Queue{Source: source, ID: e.Key + ":" + mod, Name: name, Channel: channel(mod)}
-		metrics := e.Metrics[mod]
-		if bag, ok := e.Sessions[mod]; ok {
-			var sum time.Duration
-			for _, sess := range bag {
-				if !waiting(sess.Fields) {
-					continue
-				}
-				since := waitingSince(sess, now)
-				q.Waiting++
-				sum += now.Sub(since)
-				if q.OldestSince == nil || since.Before(*q.OldestSince) {
-					t := since
-					q.OldestSince = &t
-				}
+	return names
+}
+
+// figures returns what waits in a queue (or a group of queues) in one
+// modality, from its waiting sessions or else queuedCount, and its day
+// counts.
+func figures(e *Entity, mod string, now time.Time) model.Queue {
+	var q model.Queue
+	metrics := e.Metrics[mod]
+	if bag, ok := e.Sessions[mod]; ok {
+		var sum time.Duration
+		for _, sess := range bag {
+			if !waiting(sess.Fields) {
+				continue
 			}
-			if q.Waiting > 0 {
-				q.AverageWaitSeconds = sum.Seconds() / float64(q.Waiting)
+			since := waitingSince(sess, now)
+			q.Waiting++
+			sum += now.Sub(since)
+			if q.OldestSince == nil || since.Before(*q.OldestSince) {
+				t := since
+				q.OldestSince = &t
 			}
-		} else if n, ok := intField(metrics, metricQueued); ok {
-			q.Waiting = n
 		}
-		if n, ok := intField(metrics, metricAnswered); ok {
-			q.Answered = &n
+		if q.Waiting > 0 {
+			q.AverageWaitSeconds = sum.Seconds() / float64(q.Waiting)
 		}
-		if n, ok := intField(metrics, metricAbandoned); ok {
-			q.Abandoned = &n
-		}
-		out = append(out, q)
+	} else if n, ok := intField(metrics, metricQueued); ok {
+		q.Waiting = n
 	}
-	return out
+	if n, ok := intField(metrics, metricAnswered); ok {
+		q.Answered = &n
+	}
+	if n, ok := intField(metrics, metricAbandoned); ok {
+		q.Abandoned = &n
+	}
+	return q
 }
 
 // agentStatus returns the status an agent card shows and its state. The

@@ -121,3 +121,45 @@ func TestQueueDayCounts(t *testing.T) {
 		t.Errorf("chat queue = %+v", chat)
 	}
 }
+
+// Group Metric Data Responses become queue groups, one per modality, named
+// from the MBU structure by their level; a group with nothing in it shows
+// nothing, and there is never an SLA.
+func TestQueueGroupsFromGroupMetricData(t *testing.T) {
+	s := NewState(clock)
+	mustApply(t, s, KindQueueGroup, `[
+		{"groupType":"group","groupId":2,"entityIds":[],"type":"queue"},
+		{"groupType":"group","groupId":5,"entityIds":[11,12],"type":"queue",
+		 "metrics":{"audio":{"queuedCount":4,"answeredCount":30,"abandonedCount":2},"agnostic":{"availableTime":{"total":1}}},
+		 "sessions":{"instantMessage":{"sessions":[{"sessionId":1,"sessionStatus":"Queued","startTimeStamp":"2026-11-28T11:59:00Z"},{"sessionId":2,"sessionStatus":"Active"}]}}},
+		{"groupType":"Queue","groupId":7,"entityIds":[13],"metrics":{"message":{"answeredCount":1}}},
+		{"groupType":"businessUnit","groupId":9,"metrics":{"audio":{"abandonedCount":0}}}]`)
+	dir := &Directory{Groups: map[string]string{"5": "West"}, Teams: map[string]string{"7": "Blue"}}
+	got := s.QueueGroups("connect", dir, GroupByTeam, fixedNow)
+	type row struct {
+		id, name, channel            string
+		waiting, answered, abandoned string
+	}
+	str := func(p *int) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprint(*p)
+	}
+	var rows []row
+	for _, g := range got {
+		if g.SLAPercent != nil || g.Source != "connect" {
+			t.Errorf("group %+v", g)
+		}
+		rows = append(rows, row{g.ID, g.Name, g.Channel, str(g.Waiting), str(g.Answered), str(g.Abandoned)})
+	}
+	want := []row{
+		{"business_unit/9", "Business unit 9", "call", "-", "-", "0"},
+		{"group/5", "West", "call", "4", "30", "2"},
+		{"group/5", "West", "chat", "1", "-", "-"},
+		{"team/7", "Blue", "message", "-", "1", "-"},
+	}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("groups\n got %v\nwant %v", rows, want)
+	}
+}

@@ -96,6 +96,14 @@ type Config struct {
 	AgentIDs, QueueIDs, TeamIDs, GroupIDs, BusinessUnitIDs []string
 	Modalities                                             []string // default: all
 
+	// QueueGroups groups queues by GroupByGroup (the default),
+	// GroupByTeam or GroupByBusinessUnit through
+	// subscriptions/queues/groupBy; GroupByNone subscribes to no groups.
+	QueueGroups string
+	// Alerts subscribes to Connect's alerts (subscriptions/alerts); they are
+	// counted and logged at debug level, not shown.
+	Alerts bool
+
 	// ResyncTimeout is how long a new connection waits for full copies of
 	// every expected entity before it publishes anyway (default 3s).
 	ResyncTimeout time.Duration
@@ -176,6 +184,12 @@ func New(cfg Config, sink Sink, log *slog.Logger) (*Subscriber, error) {
 		cfg.Source = DefaultSource
 	}
 	cfg.Methods = cfg.Methods.withDefaults()
+	if cfg.QueueGroups == "" {
+		cfg.QueueGroups = GroupByGroup
+	}
+	if !contains(Groupings(), cfg.QueueGroups) {
+		return nil, fmt.Errorf("signalr: queue groups %q: want one of %s", cfg.QueueGroups, strings.Join(Groupings(), ", "))
+	}
 	if cfg.ResyncTimeout <= 0 {
 		cfg.ResyncTimeout = 3 * time.Second
 	}
@@ -417,7 +431,8 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 			s.warnOnce("noid", "connect: a subscription was created without an id; it cannot be deleted on shutdown")
 		}
 	}
-	s.log.Info("connect: subscribed", "connection", sess.id, "subscriptions", len(ids))
+	s.subscribeExtras(ctx, sess, mbu)
+	s.log.Info("connect: subscribed", "connection", sess.id, "subscriptions", len(sess.subs))
 	t := time.NewTimer(s.cfg.ResyncTimeout)
 	defer t.Stop()
 	select {
@@ -458,6 +473,9 @@ func (sess *session) onFrame(frame []byte) {
 	sess.mu.Lock()
 	obs := sess.s.cfg.Observer
 	for _, arg := range inv.Arguments {
+		if kind == KindAlert {
+			sess.s.logAlert(arg)
+		}
 		if err := sess.state.Apply(kind, arg); err != nil {
 			class := "malformed"
 			if !errors.Is(err, ErrMalformed) {
@@ -525,10 +543,11 @@ func (s *Subscriber) publish(ctx context.Context, sess *session) {
 	now := time.Now()
 	sess.mu.Lock()
 	agents, queues := sess.state.Model(s.cfg.Source, sess.dir, s.statuses, now)
+	groups := sess.state.QueueGroups(s.cfg.Source, sess.dir, s.cfg.QueueGroups, now)
 	sess.mu.Unlock()
 	st := model.SourceState{
 		Health: model.Health{Source: s.cfg.Source, Kind: "connect", OK: true, UpdatedAt: now},
-		Agents: agents, Queues: queues, Membership: sess.members,
+		Agents: agents, Queues: queues, QueueGroups: groups, Membership: sess.members,
 	}
 	s.put(ctx, st)
 }

@@ -68,6 +68,10 @@ type rig struct {
 
 const testPassword = "S3cret-Pa55word!"
 
+// subsPerConnection are the subscriptions of one connection by default:
+// agents, queues and queue groups.
+const subsPerConnection = 3
+
 func newRig(t *testing.T, o connect.Options, agents ...int) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -231,7 +235,7 @@ func TestNTLMTokenSubscribeAndFollowTruth(t *testing.T) {
 		r.waitTruth(t, 5*time.Second)
 	}
 	st := r.srv.Stats()
-	if st.TokensIssued < 1 || r.srv.Subscriptions() != 2 || st.Diffs == 0 {
+	if st.TokensIssued < 1 || r.srv.Subscriptions() != subsPerConnection || st.Diffs == 0 {
 		t.Fatalf("server stats %+v, subscriptions %d", st, r.srv.Subscriptions())
 	}
 	if !strings.Contains(r.logs.String(), "connect: web api") {
@@ -304,8 +308,8 @@ func TestTokenExpiryMidStreamWithoutGap(t *testing.T) {
 	if st.TokensIssued < 3 || st.Connections < 3 {
 		t.Fatalf("tokens issued %d, connections %d: want renewals", st.TokensIssued, st.Connections)
 	}
-	if n := r.srv.Subscriptions(); n != 2 {
-		t.Fatalf("%d subscriptions left, want the 2 of the current connection", n)
+	if n := r.srv.Subscriptions(); n != subsPerConnection {
+		t.Fatalf("%d subscriptions left, want the %d of the current connection", n, subsPerConnection)
 	}
 }
 
@@ -322,7 +326,7 @@ func TestHubRestartReconnectsAndResyncs(t *testing.T) {
 		r.advance()
 	}
 	r.waitTruth(t, 10*time.Second)
-	if r.srv.Stats().Connections <= before || r.srv.Subscriptions() != 2 {
+	if r.srv.Stats().Connections <= before || r.srv.Subscriptions() != subsPerConnection {
 		t.Fatalf("connections %d (before %d), subscriptions %d", r.srv.Stats().Connections, before, r.srv.Subscriptions())
 	}
 	sawReconnecting := false
@@ -351,8 +355,8 @@ func TestUnauthorizedSubscriptionReauthenticatesAndRetries(t *testing.T) {
 	if n := r.srv.Stats().TokensIssued; n < 2 {
 		t.Fatalf("tokens issued %d, want a second one after the 401", n)
 	}
-	if n := r.srv.Subscriptions(); n != 2 {
-		t.Fatalf("%d subscriptions, want 2 (no leftovers from the failed batch)", n)
+	if n := r.srv.Subscriptions(); n != subsPerConnection {
+		t.Fatalf("%d subscriptions, want %d (no leftovers from the failed batch)", n, subsPerConnection)
 	}
 }
 
@@ -439,7 +443,7 @@ func TestShutdownDeletesSubscriptions(t *testing.T) {
 	r := newRig(t, connect.Options{})
 	cancel, res := r.start(t, r.config())
 	r.waitTruth(t, 10*time.Second)
-	if r.srv.Subscriptions() != 2 {
+	if r.srv.Subscriptions() != subsPerConnection {
 		t.Fatalf("%d subscriptions before shutdown", r.srv.Subscriptions())
 	}
 	cancel()
@@ -454,8 +458,8 @@ func TestShutdownDeletesSubscriptions(t *testing.T) {
 	if n := r.srv.Subscriptions(); n != 0 {
 		t.Fatalf("%d subscriptions left after shutdown", n)
 	}
-	if d := r.srv.Stats().SubscriptionsDeleted; d < 2 {
-		t.Fatalf("%d subscriptions deleted, want 2", d)
+	if d := r.srv.Stats().SubscriptionsDeleted; d < subsPerConnection {
+		t.Fatalf("%d subscriptions deleted, want %d", d, subsPerConnection)
 	}
 }
 
@@ -463,10 +467,177 @@ func TestManyAgentsSubscribeInChunks(t *testing.T) {
 	r := newRig(t, connect.Options{}, 450)
 	r.start(t, r.config())
 	r.waitTruth(t, 15*time.Second)
-	// 450 agents in chunks of 200, and the queues.
-	if n := r.srv.Subscriptions(); n != 4 {
-		t.Fatalf("%d subscriptions, want 4", n)
+	// 450 agents in chunks of 200, the queues and the queue groups.
+	if n := r.srv.Subscriptions(); n != 5 {
+		t.Fatalf("%d subscriptions, want 5", n)
 	}
 	r.advance()
 	r.waitTruth(t, 5*time.Second)
+}
+
+// waitFor polls the sink until ok accepts its last state.
+func (r *rig) waitFor(t *testing.T, within time.Duration, what string, ok func(model.SourceState) bool) model.SourceState {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if st, found := r.sink.last(); found && st.OK && ok(st) {
+			return st
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, _ := r.sink.last()
+	t.Fatalf("never saw %s; last state: %+v groups %+v", what, st.Health, st.QueueGroups)
+	return st
+}
+
+// groupsMatchQueues reports whether the groups show, per channel, the sums
+// of their queues' waiting, answered and abandoned counts.
+func groupsMatchQueues(st model.SourceState, members map[string][]int) string {
+	if len(st.QueueGroups) == 0 {
+		return "no queue groups"
+	}
+	for _, g := range st.QueueGroups {
+		var waiting, answered, abandoned int
+		for _, qid := range members[g.ID] {
+			for _, q := range st.Queues {
+				if q.ID == fmt.Sprintf("%d:%s", qid, map[string]string{"call": "audio", "chat": "instantMessage"}[g.Channel]) {
+					waiting += q.Waiting
+					if q.Answered != nil {
+						answered += *q.Answered
+					}
+					if q.Abandoned != nil {
+						abandoned += *q.Abandoned
+					}
+				}
+			}
+		}
+		if g.Waiting == nil || *g.Waiting != waiting || g.Answered == nil || *g.Answered != answered || g.Abandoned == nil || *g.Abandoned != abandoned || g.SLAPercent != nil {
+			return fmt.Sprintf("group %s %s: %+v, want waiting %d answered %d abandoned %d", g.ID, g.Channel, g, waiting, answered, abandoned)
+		}
+	}
+	return ""
+}
+
+// Queue groups come from subscriptions/queues/groupBy (by group by default,
+// or by team), named from the MBU structure, with their queues' sums and no
+// SLA; they follow the queues as the model moves.
+func TestQueueGroupsFollowTheirQueues(t *testing.T) {
+	for _, c := range []struct {
+		by        string
+		groupType string
+		names     []string
+	}{
+		{signalr.GroupByGroup, "group", []string{"Contact Center"}},
+		{signalr.GroupByTeam, "team", []string{"Billing", "Español", "Sales & Orders", "Technical Support"}},
+	} {
+		t.Run(c.by, func(t *testing.T) {
+			r := newRig(t, connect.Options{})
+			cfg := r.config()
+			cfg.QueueGroups = c.by
+			r.start(t, cfg)
+			members := map[string][]int{}
+			for _, tm := range r.center.Truth().Teams {
+				members["team/"+strconv.Itoa(tm.ID)] = r.srv.GroupQueueIDs("team", tm.ID)
+			}
+			members["group/1"] = r.srv.GroupQueueIDs("group", 1)
+			for i := 0; i < 3; i++ {
+				r.advance()
+				st := r.waitFor(t, 10*time.Second, "groups matching their queues", func(st model.SourceState) bool {
+					return groupsMatchQueues(st, members) == ""
+				})
+				names := map[string]bool{}
+				for _, g := range st.QueueGroups {
+					names[g.Name] = true
+					if g.Source != "connect" || !strings.HasPrefix(g.ID, c.by+"/") {
+						t.Fatalf("group %+v", g)
+					}
+				}
+				got := make([]string, 0, len(names))
+				for n := range names {
+					got = append(got, n)
+				}
+				sort.Strings(got)
+				if strings.Join(got, "|") != strings.Join(c.names, "|") {
+					t.Fatalf("group names %q, want %q", got, c.names)
+				}
+			}
+		})
+	}
+}
+
+// With groups off there is no groupBy subscription and no group.
+func TestQueueGroupsOff(t *testing.T) {
+	r := newRig(t, connect.Options{})
+	cfg := r.config()
+	cfg.QueueGroups = signalr.GroupByNone
+	r.start(t, cfg)
+	st := r.waitTruth(t, 10*time.Second)
+	if len(st.QueueGroups) != 0 || r.srv.Subscriptions() != 2 {
+		t.Fatalf("groups %+v, subscriptions %d", st.QueueGroups, r.srv.Subscriptions())
+	}
+	if _, err := signalr.New(signalr.Config{URL: "http://x", Token: "t", QueueGroups: "department"}, r.sink, nil); err == nil {
+		t.Fatal("an unknown grouping was accepted")
+	}
+}
+
+// Alerts are subscribed to only when asked for; each is counted and logged
+// at debug level, and nothing else changes.
+func TestAlertsAreCountedAndLogged(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint(on), func(t *testing.T) {
+			r := newRig(t, connect.Options{})
+			obs := &countingObserver{counts: map[string]int{}}
+			cfg := r.config()
+			cfg.Observer, cfg.Alerts = obs, on
+			r.start(t, cfg)
+			r.waitTruth(t, 10*time.Second)
+			reached := r.srv.SendAlert(map[string]any{"name": "Long wait", "queueId": 101, "marker": "alert-7f3a"})
+			if !on {
+				if reached != 0 || r.srv.Subscriptions() != subsPerConnection {
+					t.Fatalf("alerts reached %d connections, %d subscriptions, without --connect-alerts", reached, r.srv.Subscriptions())
+				}
+				return
+			}
+			if reached != 1 || r.srv.Subscriptions() != subsPerConnection+1 {
+				t.Fatalf("alert reached %d connections, %d subscriptions", reached, r.srv.Subscriptions())
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for obs.get("alert/merged") < 1 {
+				if time.Now().After(deadline) {
+					t.Fatalf("alert never counted: %v", obs.counts)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !strings.Contains(r.logs.String(), "alert-7f3a") || !strings.Contains(r.logs.String(), "level=DEBUG msg=\"connect: alert\"") {
+				t.Fatalf("alert not in the debug log:\n%s", r.logs.String())
+			}
+			r.advance()
+			r.waitTruth(t, 5*time.Second)
+		})
+	}
+}
+
+// A hub whose client methods have other names: set them, and everything
+// flows; the default names would hear nothing.
+func TestMethodNamesOverride(t *testing.T) {
+	names := map[string]string{"agent": "AgentChanged", "queue": "queueChanged", "queueGroup": "groupChanged", "alert": "onAlert"}
+	r := newRig(t, connect.Options{Methods: names})
+	obs := &countingObserver{counts: map[string]int{}}
+	cfg := r.config()
+	cfg.Observer, cfg.Alerts = obs, true
+	cfg.Methods = signalr.Methods{Agent: "agentchanged", Queue: "queueChanged", QueueGroup: "groupChanged", Alert: "onAlert"} // hubs compare names without case
+	r.start(t, cfg)
+	r.waitTruth(t, 10*time.Second)
+	r.waitFor(t, 5*time.Second, "queue groups", func(st model.SourceState) bool { return len(st.QueueGroups) > 0 })
+	r.srv.SendAlert(map[string]any{"name": "x"})
+	deadline := time.Now().Add(5 * time.Second)
+	for obs.get("alert/merged") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("alert never counted: %v", obs.counts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(r.logs.String(), "unknown client method") {
+		t.Fatalf("a renamed method was unknown:\n%s", r.logs.String())
+	}
 }

@@ -291,8 +291,11 @@ func (d doc) diff(prev doc) map[string]any {
 	if out == nil {
 		return nil
 	}
-	out["type"] = d.fields["type"]
-	out["id"] = d.fields["id"]
+	for _, k := range []string{"type", "id", "groupType", "groupId"} {
+		if v, ok := d.fields[k]; ok {
+			out[k] = v
+		}
+	}
 	return out
 }
 

@@ -1,13 +1,22 @@
 // Package connect is the simulated Clarity Connect Web API v2 of the demo and
 // the tests: info, authentication discovered from a 401's WWW-Authenticate,
 // a token endpoint doing a real NTLM (v2) handshake and issuing HS256 JWTs,
-// profile, MBU structure, subscriptions (with batch) and a SignalR hub
-// (github.com/philippseith/signalr, server side) that pushes full copies then
-// diffs of the gold data of a simulator.Center.
+// profile, MBU structure, subscriptions (with batch) and a SignalR hub that
+// pushes full copies then diffs of the gold data of a simulator.Center.
 //
-// The hub contract is the one package signalr documents: hub at
-// /webapi/hubs/gold, client methods agentUpdate and queueUpdate called with an
-// array of Realtime Data Responses. Connect queues are the Center's leaf menus
+// The hub is either classic ASP.NET SignalR 2 (Options.SignalR "classic", as
+// Connect 4.x ships: protocol 1.5 at /webapi/signalr, hub GoldDataHub, over
+// webSockets, serverSentEvents and longPolling, with replay by message id;
+// see ClassicOptions) or ASP.NET Core SignalR (github.com/philippseith/signalr,
+// server side, at /webapi/hubs/gold). Client methods agentUpdate, queueUpdate
+// and queueGroupUpdate are called with an array of Realtime Data Responses
+// (Group Metric Data Responses for subscriptions/queues/groupBy), and alert
+// with an array of alerts (the document gives them no shape; the
+// simulator's carry a name, the queue and the count); Options.Methods renames
+// them. Agent statuses come as the document shows them, the Status enum's
+// name with agentStatusId or its bare number, with reason codes for custom
+// statuses; sessions carry isOnHold and holdStartTime; queues the day counts
+// answeredCount and abandonedCount. Connect queues are the Center's leaf menus
 // per language (ids from 101), their modalities its channels (call → audio,
 // chat → instantMessage). A hub connection is closed when the token it was
 // opened with expires.
@@ -49,6 +58,16 @@ type Options struct {
 	Logger        *slog.Logger
 	// KeepConnections keeps hub connections open after their token expired.
 	KeepConnections bool
+	// Methods names the hub's client methods by kind ("agent", "queue",
+	// "queueGroup", "alert"); default agentUpdate, queueUpdate,
+	// queueGroupUpdate and alert.
+	Methods map[string]string
+	// SignalR is the hub's protocol: "classic" (ASP.NET SignalR 2, as
+	// Connect 4.x ships, at Classic.Path) or "core" (ASP.NET Core SignalR at
+	// HubPath). Default "core".
+	SignalR string
+	// Classic configures the classic hub.
+	Classic ClassicOptions
 }
 
 // Defaults.
@@ -72,7 +91,8 @@ type Server struct {
 	dir *directory
 
 	mu         sync.Mutex
-	hub        *hubInstance
+	hub        *hubInstance // the Core hub; nil with a classic one
+	classic    *classicHub  // the classic hub; nil with a Core one
 	conns      map[string]*hubClient
 	pendingExp map[string]time.Time // connection id → token expiry, between negotiate and connect
 	subs       map[string]*subscription
@@ -90,17 +110,21 @@ type Stats struct {
 }
 
 type subscription struct {
-	id     string
-	connID string
-	agents bool
-	ids    []int
-	sent   map[int]doc
+	id        string
+	connID    string
+	agents    bool
+	kind      string // "" (agents or queues), subQueueGroups or subAlerts
+	groupType string // of subQueueGroups: team, group or businessUnit
+	ids       []int
+	sent      map[int]doc
 }
 
+// hubClient is one hub connection, Core or classic.
 type hubClient struct {
-	conn sr.HubConnection
-	exp  time.Time
-	hub  *hubInstance
+	exp   time.Time
+	send  func(method string, args []any) error
+	abort func()
+	core  sr.HubConnection // nil for classic connections
 }
 
 type hubInstance struct {
@@ -138,17 +162,26 @@ func NewServer(c *simulator.Center, o Options) *Server {
 		conns: map[string]*hubClient{}, pendingExp: map[string]time.Time{}, subs: map[string]*subscription{},
 		fail: map[string][]int{}, challenges: map[string][]byte{}, kick: make(chan struct{}, 1),
 	}
-	s.hub = s.newHub()
 	s.mux.HandleFunc("POST "+tokenPath, s.token)
 	s.mux.HandleFunc("GET "+apiRoot+"/info", s.authed(s.info))
 	s.mux.HandleFunc("GET "+apiRoot+"/v2/profile", s.authed(s.profile))
 	s.mux.HandleFunc("GET "+apiRoot+"/v2/profile/mbu", s.authed(s.mbu))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/agents", s.authed(s.subscribe(true)))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/queues", s.authed(s.subscribe(false)))
+	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/queues/groupBy", s.authed(s.subscribeGroups))
+	s.mux.HandleFunc("POST "+apiRoot+"/v2/subscriptions/alerts", s.authed(s.subscribeAlerts))
 	s.mux.HandleFunc("DELETE "+apiRoot+"/v2/subscriptions/{id}", s.authed(s.unsubscribe))
 	s.mux.HandleFunc("POST "+apiRoot+"/v2/{$}", s.authed(s.batch))
-	s.mux.HandleFunc(o.HubPath, s.authed(s.serveHub))
-	s.mux.HandleFunc(o.HubPath+"/negotiate", s.authed(s.negotiate))
+	if strings.EqualFold(o.SignalR, "classic") {
+		s.classic = newClassicHub(o.Classic, s.log)
+		s.classic.connected = s.classicConnected
+		s.classic.gone = s.classicGone
+		s.mux.HandleFunc(s.classic.o.Path+"/", s.authed(s.classic.serve))
+	} else {
+		s.hub = s.newHub()
+		s.mux.HandleFunc(o.HubPath, s.authed(s.serveHub))
+		s.mux.HandleFunc(o.HubPath+"/negotiate", s.authed(s.negotiate))
+	}
 	return s
 }
 
@@ -170,7 +203,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) FailNext(path string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !strings.HasPrefix(path, apiRoot) && !strings.HasPrefix(path, s.o.HubPath) && path != tokenPath {
+	if !strings.HasPrefix(path, apiRoot) && !strings.HasPrefix(path, s.o.HubPath) && path != tokenPath &&
+		(s.classic == nil || !strings.HasPrefix(path, s.classic.o.Path)) {
 		path = apiRoot + path
 	}
 	s.fail[path] = append(s.fail[path], status)
@@ -190,6 +224,14 @@ func (s *Server) takeFailure(path string) (int, bool) {
 // KillConnections simulates a hub restart: every hub connection is dropped
 // and every subscription is lost.
 func (s *Server) KillConnections() {
+	if s.classic != nil {
+		s.mu.Lock()
+		s.conns = map[string]*hubClient{}
+		s.subs = map[string]*subscription{}
+		s.mu.Unlock()
+		s.classic.restart()
+		return
+	}
 	s.mu.Lock()
 	old := s.hub
 	s.hub = s.newHub()
@@ -197,6 +239,44 @@ func (s *Server) KillConnections() {
 	s.subs = map[string]*subscription{}
 	s.mu.Unlock()
 	old.cancel()
+}
+
+// DropTransports cuts every classic transport (websocket, event stream,
+// long poll) while the hub keeps its connections: clients reconnect with
+// their last message id and get what they missed.
+func (s *Server) DropTransports() {
+	if s.classic != nil {
+		s.classic.dropTransports()
+	}
+}
+
+// ClassicStats returns the classic hub's counters (zero with a Core hub).
+func (s *Server) ClassicStats() ClassicStats {
+	if s.classic == nil {
+		return ClassicStats{}
+	}
+	return s.classic.Stats()
+}
+
+// classicConnected registers a classic connection once it has a transport.
+func (s *Server) classicConnected(id string, exp time.Time) {
+	h := s.classic
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[id] = &hubClient{
+		exp:   exp,
+		send:  func(method string, args []any) error { return h.send(id, method, args) },
+		abort: func() { h.forget(id) },
+	}
+	s.stats.Connections++
+}
+
+// classicGone drops a forgotten classic connection and its subscriptions.
+func (s *Server) classicGone(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, id)
+	s.dropSubsLocked(id)
 }
 
 // IssueToken returns a bearer token as the token endpoint would issue it
@@ -241,7 +321,7 @@ func (s *Server) SendRaw(method string, arg json.RawMessage) {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		_ = c.conn.SendInvocation("", method, []any{arg})
+		_ = c.send(method, []any{arg})
 	}
 }
 
@@ -256,7 +336,12 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Lock()
 		h := s.hub
 		s.mu.Unlock()
-		h.cancel()
+		if h != nil {
+			h.cancel()
+		}
+		if s.classic != nil {
+			s.classic.restart()
+		}
 	}()
 	for {
 		select {
@@ -266,6 +351,9 @@ func (s *Server) Run(ctx context.Context) error {
 		case <-s.kick:
 		case <-tick.C:
 			s.expire()
+			if s.classic != nil {
+				s.classic.sweep(time.Now())
+			}
 		}
 		s.push()
 	}
@@ -287,7 +375,7 @@ func (s *Server) expire() {
 	}
 	s.mu.Unlock()
 	for _, c := range dead {
-		c.conn.Abort()
+		c.abort()
 	}
 }
 
@@ -305,7 +393,8 @@ func (s *Server) push() {
 	agents := agentDocs(t)
 	queues := queueDocs(t, s.dir)
 	type send struct {
-		conn   sr.HubConnection
+		id     string
+		c      *hubClient
 		method string
 		items  []any
 	}
@@ -316,9 +405,17 @@ func (s *Server) push() {
 		if c == nil {
 			continue
 		}
-		docs, method := queues, "queueUpdate"
-		if sub.agents {
-			docs, method = agents, "agentUpdate"
+		docs, method := queues, s.method("queue")
+		switch {
+		case sub.kind == subAlerts:
+			if items := alerts(sub, queues, t.At); len(items) > 0 {
+				sends = append(sends, send{sub.connID, c, s.method("alert"), items})
+			}
+			continue
+		case sub.kind == subQueueGroups:
+			docs, method = s.groupDocs(sub.groupType, sub.ids, queues), s.method("queueGroup")
+		case sub.agents:
+			docs, method = agents, s.method("agent")
 		}
 		var items []any
 		for _, id := range sub.ids {
@@ -337,15 +434,15 @@ func (s *Server) push() {
 			sub.sent[id] = d
 		}
 		if len(items) > 0 {
-			sends = append(sends, send{c.conn, method, items})
+			sends = append(sends, send{sub.connID, c, method, items})
 		}
 	}
 	s.mu.Unlock()
 	// Only Run's goroutine pushes, so messages to a connection leave in the
 	// order they were computed.
 	for _, sd := range sends {
-		if err := sd.conn.SendInvocation("", sd.method, []any{sd.items}); err != nil {
-			s.log.Debug("connect sim: send failed", "connection", sd.conn.ConnectionID(), "err", err)
+		if err := sd.c.send(sd.method, []any{sd.items}); err != nil {
+			s.log.Debug("connect sim: send failed", "connection", sd.id, "err", err)
 		}
 	}
 }
@@ -499,10 +596,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) info(w http.ResponseWriter, _ *http.Request, _ time.Time) {
+	transports := []string{"webSockets"}
+	if s.classic != nil {
+		transports = []string{"webSockets", "serverSentEvents", "longPolling"}
+		if s.classic.o.NoWebSockets {
+			transports = transports[1:]
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"connectVersion":    "4.1.2.0-sim",
 		"apiVersions":       []map[string]string{{"version": "1.0", "relativeUrl": "/v1.0"}, {"version": "2", "relativeUrl": "/v2"}},
-		"signalRTransports": []string{"webSockets"},
+		"signalRTransports": transports,
 	})
 }
 
@@ -815,7 +919,12 @@ func (l *lifetime) OnConnected(conn sr.HubConnection) {
 	}
 	exp := s.pendingExp[conn.ConnectionID()]
 	delete(s.pendingExp, conn.ConnectionID())
-	s.conns[conn.ConnectionID()] = &hubClient{conn: conn, exp: exp, hub: l.h}
+	s.conns[conn.ConnectionID()] = &hubClient{
+		exp:   exp,
+		send:  func(method string, args []any) error { return conn.SendInvocation("", method, args) },
+		abort: conn.Abort,
+		core:  conn,
+	}
 	s.stats.Connections++
 }
 
@@ -823,7 +932,7 @@ func (l *lifetime) OnDisconnected(conn sr.HubConnection) {
 	s := l.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.conns[conn.ConnectionID()]; ok && c.conn == conn {
+	if c, ok := s.conns[conn.ConnectionID()]; ok && c.core == conn {
 		delete(s.conns, conn.ConnectionID())
 		s.dropSubsLocked(conn.ConnectionID())
 	}
@@ -833,7 +942,7 @@ func (l *lifetime) InvokeAll(target string, args []any) {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	for _, c := range l.s.conns {
-		_ = c.conn.SendInvocation("", target, args)
+		_ = c.send(target, args)
 	}
 }
 
@@ -841,7 +950,7 @@ func (l *lifetime) InvokeClient(id string, target string, args []any) {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	if c, ok := l.s.conns[id]; ok {
-		_ = c.conn.SendInvocation("", target, args)
+		_ = c.send(target, args)
 	}
 }
 

@@ -1,10 +1,12 @@
-package server
+package present
 
 import (
 	"testing"
 	"time"
 
 	"github.com/wallboard/wallboard/boards"
+	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/internal/fixture"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
@@ -50,10 +52,10 @@ func TestAgentColumnsFit(t *testing.T) {
 
 func TestWallViewStates(t *testing.T) {
 	now := time.Now()
-	st := fixture(now, 16, 4)
+	st := fixture.State(now, 16, 4)
 	st.Agents[0].State = "bogus" // a state the model does not know
 	bd, _ := boards.New(nil).Get("all")
-	w := wallView(bd, bd.Apply([]model.SourceState{st}, now), now, false, false)
+	w := New(bd, bd.Apply([]model.SourceState{st}, now), false).Wall(false)
 	counts := map[string]int{}
 	var states []views.StateCount
 	for _, t := range w.Tiles {
@@ -95,6 +97,30 @@ func TestAgentColor(t *testing.T) {
 	for _, c := range cases {
 		if got := agentColor(c.a); got != c.want {
 			t.Errorf("agentColor(%+v) = %q, want %q", c.a, got, c.want)
+		}
+	}
+}
+
+// Every tile of the configuration's vocabulary has one registry entry, in
+// the same order, and every entry shows somewhere.
+func TestRegistryCoversEveryTile(t *testing.T) {
+	tiles := config.Tiles()
+	if len(registry) != len(tiles) {
+		t.Fatalf("registry has %d tiles, config %d", len(registry), len(tiles))
+	}
+	for i, kind := range tiles {
+		e := registry[i]
+		if e.Kind != kind {
+			t.Errorf("registry[%d] is %q, want %q", i, e.Kind, kind)
+		}
+		if e.Label == "" || e.Embed == "" {
+			t.Errorf("%s: no label or embed kind", kind)
+		}
+		if !e.Body && e.WallID == "" {
+			t.Errorf("%s: neither a wall figure nor a body tile", kind)
+		}
+		if e.Embed == views.EmbedFigure && e.Figure == nil {
+			t.Errorf("%s: a figure embed without a Figure", kind)
 		}
 	}
 }

@@ -1,0 +1,136 @@
+package access
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wallboard/wallboard/cache"
+	"github.com/wallboard/wallboard/cache/storetest"
+)
+
+// sessionCookie logs in with a client of its own and returns the session
+// cookie's value, as an attacker who copied it would hold it.
+func (e *env) sessionCookie() string {
+	e.t.Helper()
+	r := e.postLogin(e.noFollow(), "ada", testPassword, "/", nil)
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == SessionCookie && c.Value != "" {
+			return c.Value
+		}
+	}
+	e.t.Fatalf("login set no session cookie: %d %v", r.status, r.header)
+	return ""
+}
+
+// withCookie GETs path on e carrying only the session cookie v.
+func (e *env) withCookie(path, v string) result {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.url(path), nil)
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: v})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	return do(e.t, c, req)
+}
+
+// logout POSTs /logout carrying only the session cookie v.
+func (e *env) logout(v string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.url("/logout"), nil)
+	req.Header.Set("Origin", "http://"+e.addr)
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: v})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	if r := do(e.t, c, req); r.status != http.StatusSeeOther {
+		e.t.Fatalf("logout: %d", r.status)
+	}
+}
+
+// A copied session cookie stops working when its session logs out.
+func TestLogoutRevokesCopiedCookie(t *testing.T) {
+	e := newEnv(t, baseConfig(t))
+	stolen := e.sessionCookie()
+	other := e.sessionCookie() // the same user in another browser
+	if r := e.withCookie("/", stolen); r.status != http.StatusOK || r.body != "index for ada" {
+		t.Fatalf("session before logout: %d %q", r.status, r.body)
+	}
+	e.logout(stolen)
+	for _, p := range []string{"/", "/boards/A/supervisor", "/api/v1/boards/A"} {
+		if r := e.withCookie(p, stolen); r.status == http.StatusOK {
+			t.Errorf("%s with the logged-out cookie: %d %q", p, r.status, r.body)
+		}
+	}
+	if _, st := dialWithCookie(t, e, "/boards/A/ws", stolen); st != http.StatusForbidden {
+		t.Errorf("websocket with the logged-out cookie: %d", st)
+	}
+	if r := e.withCookie("/", other); r.status != http.StatusOK {
+		t.Errorf("the user's other session ended too: %d", r.status)
+	}
+	// A reload keeps the revocation.
+	if err := e.g.Reload(withNow(e, e.cfg)); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.withCookie("/", stolen); r.status == http.StatusOK {
+		t.Errorf("the logged-out cookie works again after a reload")
+	}
+}
+
+func withNow(e *env, cfg Config) Config {
+	cfg.Now = e.clock.Now
+	cfg.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
+	return cfg
+}
+
+func dialWithCookie(t *testing.T, e *env, path, v string) (string, int) {
+	t.Helper()
+	jar, _ := jarNew()
+	u := httptest.NewRequest(http.MethodGet, e.url("/"), nil).URL
+	jar.SetCookies(u, []*http.Cookie{{Name: SessionCookie, Value: v, Path: "/"}})
+	saved := e.jar
+	e.jar = jar
+	defer func() { e.jar = saved }()
+	return e.dial(path, "http://"+e.addr)
+}
+
+// Two replicas sharing Redis: a logout on one ends the session on the
+// other, which never saw it.
+func TestLogoutRevokesOnEveryReplica(t *testing.T) {
+	url := storetest.RedisURL(t)
+	prefix := storetest.Prefix(t, url)
+	open := func() *cache.Redis {
+		r, err := cache.NewRedis(context.Background(), cache.RedisOptions{URL: url, Prefix: prefix, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	cfg := baseConfig(t)
+	a, b := newEnv(t, cfg), newEnv(t, cfg)
+	a.g.SetSessionRevocations(open())
+	b.g.SetSessionRevocations(open())
+
+	stolen := a.sessionCookie()
+	if r := b.withCookie("/", stolen); r.status != http.StatusOK {
+		t.Fatalf("replica b refuses a valid session: %d", r.status)
+	}
+	a.logout(stolen)
+	if r := b.withCookie("/", stolen); r.status == http.StatusOK {
+		t.Fatalf("replica b still accepts the logged-out cookie")
+	}
+	ttl := storetest.Client(t, url).TTL(context.Background(), prefix+"session:revoked:"+sessionID(t, stolen)).Val()
+	if ttl <= 0 || ttl > 12*time.Hour {
+		t.Errorf("revocation key TTL %s, want the session's remaining lifetime (≤ 12h)", ttl)
+	}
+}
+
+func sessionID(t *testing.T, v string) string {
+	t.Helper()
+	parts := strings.Split(v, ".")
+	if len(parts) != 6 {
+		t.Fatalf("session cookie %q: want 6 parts", v)
+	}
+	return parts[4]
+}
