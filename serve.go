@@ -145,6 +145,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	roles = append(roles, arole)
 	g.Go(func() error { return arole.Run(ctx, alerter.Run) })
 
+	msgs, _ := store.(server.Messages) // floor messages live in the store
 	srv := server.New(server.Options{
 		Store:       store,
 		Logger:      log,
@@ -155,6 +156,7 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Boards:      st.Boards,
 		Guard:       st.guard,
 		ConfigError: st.LastError,
+		Messages:    msgs,
 		StaleAfter:  cfg.StaleAfter,
 	})
 	g.Go(func() error { return srv.Run(ctx) })

@@ -38,6 +38,11 @@ type simOptions struct {
 	token     string
 	rateLimit time.Duration
 	maxPer    int // UJET page size cap, 0 the simulator's default
+	// signalr is the Connect hub's protocol, "classic" (default, as
+	// Connect 4.x ships) or "core"; noWebSockets makes a classic hub refuse
+	// websockets (serverSentEvents and longPolling remain).
+	signalr      string
+	noWebSockets bool
 }
 
 // startSimulation serves the simulated vendor APIs on opts.addr until ctx
@@ -51,7 +56,11 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 	// The Connect center has other people: another seed, a slightly smaller
 	// team for the same traffic, so that its queues build up now and then.
 	cc := simulator.New(simulator.Options{Seed: opts.seed + 1000, Speed: opts.speed, Agents: max(opts.agents*9/10, 10)})
-	cs := connect.NewServer(cc, connect.Options{Logger: log.With("api", "connect")})
+	if opts.signalr == "" {
+		opts.signalr = "classic"
+	}
+	cs := connect.NewServer(cc, connect.Options{Logger: log.With("api", "connect"), SignalR: opts.signalr,
+		Classic: connect.ClassicOptions{NoWebSockets: opts.noWebSockets}})
 	mux := http.NewServeMux()
 	mux.Handle(ujet.Prefix, h)
 	mux.Handle("/webapi/", cs)
@@ -102,7 +111,8 @@ func startDemo(ctx context.Context, g *errgroup.Group, cfg config.Config, log *s
 			ClientID: connect.DefaultClientID,
 			User:     connect.DefaultUser,
 			Password: connect.DefaultPassword,
-			HubPath:  connect.DefaultHubPath,
+			SignalR:  "auto",
+			HubName:  connect.DefaultClassicHub,
 		},
 	}, nil
 }
@@ -119,17 +129,22 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	token := fs.String("token", ujet.DefaultToken, "UJET API token it accepts")
 	rate := fs.Duration("rate-limit", time.Second, "minimum spacing between UJET requests; faster ones get 429")
 	maxPer := fs.Int("max-per", ujet.MaxPer, "most records a UJET list page holds whatever per asks (25 imitates servers that cap pages)")
+	signalr := fs.String("signalr", "classic", "Connect hub protocol: classic (ASP.NET SignalR 2 at /webapi/signalr, hub GoldDataHub, as Connect 4.x ships) or core (ASP.NET Core SignalR at /webapi/hubs/gold)")
+	noWS := fs.Bool("no-websockets", false, "classic hub: refuse websockets, like an IIS host without the WebSocket feature (serverSentEvents and longPolling remain)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes simulated contact centers behind the UJET Manager API (/manager/api/v1)\nand the Clarity Connect Web API v2 (/webapi/api, SignalR hub /webapi/hubs/gold).\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes simulated contact centers behind the UJET Manager API (/manager/api/v1)\nand the Clarity Connect Web API v2 (/webapi/api, with a classic SignalR hub at /webapi/signalr\nor a Core one at /webapi/hubs/gold, see --signalr).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *signalr != "classic" && *signalr != "core" {
+		return fmt.Errorf("simulate: --signalr %q: want classic or core", *signalr)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	g, ctx := errgroup.WithContext(ctx)
 	sim, err := startSimulation(ctx, g, simOptions{addr: *addr, seed: *seed, speed: *speed, agents: *agents,
-		subdomain: *subdomain, token: *token, rateLimit: *rate, maxPer: *maxPer}, log)
+		subdomain: *subdomain, token: *token, rateLimit: *rate, maxPer: *maxPer, signalr: *signalr, noWebSockets: *noWS}, log)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,15 @@ type Connect struct {
 	User     string
 	Password string
 	Token    string
-	HubPath  string
+	// SignalR is the hub protocol: auto (classic, then Core), classic or core.
+	SignalR string
+	// HubPath is the classic SignalR base path or the Core hub path; empty:
+	// the protocol's default (/webapi/signalr, /webapi/hubs/gold).
+	HubPath string
+	// HubName is the classic hub's name.
+	HubName string
+	// HubQueryToken also sends the bearer as access_token in the query.
+	HubQueryToken bool
 	// Methods names the hub's client methods by kind (ConnectMethodKinds),
 	// from --connect-methods; they win over the file's connect.methods.
 	Methods map[string]string
@@ -220,14 +228,25 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.Connect.User, setting{"connect-user", "WALLBOARD_CONNECT_USER", `Connect service account, may be DOMAIN\user`}, "")
 	sec(&c.Connect.Password, setting{"connect-password", "WALLBOARD_CONNECT_PASSWORD", "Connect service account password; prefer the variable"})
 	sec(&c.Connect.Token, setting{"connect-token", "WALLBOARD_CONNECT_TOKEN", "Connect bearer token, instead of user and password"})
-	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR hub path on the Connect host"}, "/webapi/hubs/gold")
+	str(&c.Connect.SignalR, setting{"connect-signalr", "WALLBOARD_CONNECT_SIGNALR", "Connect hub protocol: auto (try classic ASP.NET SignalR 2, then ASP.NET Core SignalR), classic or core"}, "auto")
+	str(&c.Connect.HubPath, setting{"connect-hub-path", "WALLBOARD_CONNECT_HUB_PATH", "SignalR path on the Connect host; empty: /webapi/signalr for a classic hub (its SignalR base path), /webapi/hubs/gold for a Core hub"}, "")
+	str(&c.Connect.HubName, setting{"connect-hub-name", "WALLBOARD_CONNECT_HUB_NAME", "classic hub name (case-insensitive)"}, "GoldDataHub")
+	queryToken := false
+	if v := getenv("WALLBOARD_CONNECT_HUB_QUERY_TOKEN"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("WALLBOARD_CONNECT_HUB_QUERY_TOKEN: %q is not true or false", v))
+		}
+		queryToken = b
+	}
+	fs.BoolVar(&c.Connect.HubQueryToken, "connect-hub-query-token", queryToken, "also send the bearer token as access_token in the query of classic hub requests, for servers that read it there (env WALLBOARD_CONNECT_HUB_QUERY_TOKEN)")
 	methods := ""
 	str(&methods, setting{"connect-methods", "WALLBOARD_CONNECT_METHODS", "Connect hub client method names, agent=…,queue=…,queueGroup=…,alert=… (also agentAggregate, agentGroup, queueAggregate); over the file's connect.methods; default agentUpdate, queueUpdate, queueGroupUpdate, alert, …"}, "")
 	str(&c.Connect.QueueGroups, setting{"connect-queue-groups", "WALLBOARD_CONNECT_QUEUE_GROUPS", "Connect queue groups shown beside UJET's: queues grouped by group, team or business_unit, or none"}, "group")
 	alerts := ""
 	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
-	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
+	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL: redis://[:password@]host:port/db, Sentinel redis://[:sentinel-password@]sentinel:26379/db?master_name=NAME[&addr=sentinel2:26379][&password=…], Cluster redis://[:password@]node:6379?addr=node2:6379[&addr=…]; empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
 	staleAfter := ""
@@ -324,6 +343,11 @@ func (c Config) validate() error {
 		if err := checkURL(c.Connect.URL); err != nil {
 			errs = append(errs, fmt.Errorf("Connect URL: %w", err))
 		}
+		switch strings.ToLower(c.Connect.SignalR) {
+		case "auto", "classic", "core":
+		default:
+			errs = append(errs, fmt.Errorf("Connect SignalR %q: want auto, classic or core", c.Connect.SignalR))
+		}
 		if c.Connect.Token == "" && (c.Connect.User == "" || c.Connect.Password == "") {
 			errs = append(errs, errors.New("Connect: give --connect-token, or --connect-user and --connect-password"))
 		}
@@ -347,11 +371,20 @@ func checkURL(s string) error {
 	return nil
 }
 
-// Redact returns s, a URL, without any password in it.
+// Redact returns s, a URL, without any password in it: the userinfo's, and
+// a password= or sentinel_password= parameter (Redis Sentinel URLs).
 func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparseable URL)"
+	}
+	if q := u.Query(); q.Has("password") || q.Has("sentinel_password") {
+		for _, k := range []string{"password", "sentinel_password"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }
@@ -376,8 +409,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Float64("ujet_max_rps", c.UJET.MaxRPS),
 		slog.String("connect_url", c.Connect.URL),
 		slog.String("connect_user", c.Connect.User),
+		slog.String("connect_signalr", c.Connect.SignalR),
+		slog.String("connect_hub_path", c.Connect.HubPath),
 		slog.String("connect_password", set(c.Connect.Password)),
 		slog.String("connect_token", set(c.Connect.Token)),
+		slog.String("connect_queue_groups", c.Connect.QueueGroups),
+		slog.Bool("connect_alerts", c.Connect.Alerts),
 		slog.String("redis_url", Redact(c.Redis.URL)),
 		slog.String("redis_prefix", c.Redis.Prefix),
 	)

@@ -18,7 +18,8 @@ func TestNoSourceIsDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Demo() || c.Addr != "" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "/webapi/hubs/gold" {
+	if !c.Demo() || c.Addr != "" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "" ||
+		c.Connect.SignalR != "auto" || c.Connect.HubName != "GoldDataHub" || c.Connect.HubQueryToken {
 		t.Fatalf("defaults: %+v", c)
 	}
 	// Open (no access section): loopback only; with access: every interface.
@@ -133,5 +134,30 @@ func TestConfigFileFromFlagOrEnv(t *testing.T) {
 	c, err = Parse(nil, env(nil), &bytes.Buffer{})
 	if err != nil || c.File != "" {
 		t.Errorf("no config file by default: %q, %v", c.File, err)
+	}
+}
+
+func TestConnectHubSettings(t *testing.T) {
+	base := map[string]string{"WALLBOARD_CONNECT_URL": "https://connect.example", "WALLBOARD_CONNECT_TOKEN": "t"}
+	c, err := Parse([]string{"--connect-signalr", "classic", "--connect-hub-query-token"}, env(map[string]string{
+		"WALLBOARD_CONNECT_URL": base["WALLBOARD_CONNECT_URL"], "WALLBOARD_CONNECT_TOKEN": "t",
+		"WALLBOARD_CONNECT_HUB_PATH": "/signalr", "WALLBOARD_CONNECT_HUB_NAME": "goldDataHub",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Connect.SignalR != "classic" || c.Connect.HubPath != "/signalr" || c.Connect.HubName != "goldDataHub" || !c.Connect.HubQueryToken {
+		t.Fatalf("connect: %+v", c.Connect)
+	}
+	base["WALLBOARD_CONNECT_SIGNALR"] = "signalr3"
+	if _, err := Parse(nil, env(base), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "auto, classic or core") {
+		t.Fatalf("bad protocol: %v", err)
+	}
+	var help bytes.Buffer
+	_, _ = Parse([]string{"--help"}, env(nil), &help)
+	for _, want := range []string{"WALLBOARD_CONNECT_SIGNALR", "WALLBOARD_CONNECT_HUB_PATH", "WALLBOARD_CONNECT_HUB_NAME", "WALLBOARD_CONNECT_HUB_QUERY_TOKEN", "/webapi/signalr"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help lacks %s", want)
+		}
 	}
 }

@@ -94,3 +94,28 @@ func TestConnectMethodsInTheFile(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseConnectMethods: no input panics; what is accepted names known
+// kinds with distinct, well-formed names, and reads back the same.
+func FuzzParseConnectMethods(f *testing.F) {
+	for _, s := range []string{"agent=agentUpdate,queue=queueUpdate,queueGroup=queueGroupUpdate,alert=alert", "AGENT = a , ,", "agent=", "x=y", "agent=a,queue=A", "=,=", "agent=a=b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseConnectMethods(s)
+		if err != nil {
+			return
+		}
+		var parts []string
+		for k, v := range m {
+			if _, ok := ConnectMethodKinds[k]; !ok || checkMethodName(v) != nil {
+				t.Fatalf("%q gave %q=%q", s, k, v)
+			}
+			parts = append(parts, k+"="+v)
+		}
+		again, err := ParseConnectMethods(strings.Join(parts, ","))
+		if err != nil || !reflect.DeepEqual(again, m) {
+			t.Fatalf("%q: %v does not read back (%v, %v)", s, m, again, err)
+		}
+	})
+}

@@ -163,7 +163,7 @@ type Connect struct {
 // NewConnect registers wallboard_connect_messages_total{kind,result}
 // (result: merged, malformed, unknown_shape) and
 // wallboard_connect_connection_events_total{event} (connected, failed,
-// lost, renewed, renew_failed).
+// lost, renewed, renew_failed, transport_lost, transport_resumed).
 func NewConnect(reg prometheus.Registerer) (*Connect, error) {
 	c := &Connect{
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -172,7 +172,7 @@ func NewConnect(reg prometheus.Registerer) (*Connect, error) {
 		}, []string{"kind", "result"}),
 		connections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wallboard_connect_connection_events_total",
-			Help: "Clarity Connect hub connection events: connected, failed, lost, renewed (new token), renew_failed.",
+			Help: "Clarity Connect hub connection events: connected, failed, lost, renewed (new token), renew_failed, transport_lost and transport_resumed (a classic hub's transport dropped and resumed on the same connection).",
 		}, []string{"event"}),
 	}
 	if err := registerAll(reg, c.messages, c.connections); err != nil {

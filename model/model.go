@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wallboard/wallboard/forecast"
 )
 
 // State is the normalized state of an agent, the same for every vendor.
@@ -83,6 +85,9 @@ type Queue struct {
 	// opens next, when known.
 	Closed  bool       `json:"closed,omitempty"`
 	OpensAt *time.Time `json:"opens_at,omitempty"`
+	// Forecast is set by the board API only: the queue's Erlang A and C
+	// forecast with its inputs. Never stored.
+	Forecast *forecast.Forecast `json:"forecast,omitempty"`
 }
 
 // AbandonRate is the percentage of today's contacts that were abandoned
@@ -174,6 +179,11 @@ type Health struct {
 	// successfully (UJET: "agents", "queues", "sla", "day_counts",
 	// "queue_groups", "reference"); absent kinds were not read yet.
 	Fresh map[string]time.Time `json:"fresh,omitempty"`
+	// Protocol and Transport say how a realtime source is connected
+	// (Connect: "classic" or "core" SignalR; "webSockets",
+	// "serverSentEvents" or "longPolling").
+	Protocol  string `json:"protocol,omitempty"`
+	Transport string `json:"transport,omitempty"`
 }
 
 // SourceState is everything one source knows at one moment. A store keeps the

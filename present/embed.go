@@ -29,12 +29,13 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		StoreDown: p.StoreDown,
 		NoSources: len(mb.Sources) == 0,
 		DataSince: p.dataSince,
+		Messages:  p.msgs,
 	}
 	for _, s := range p.sources {
 		s.Error = "" // a tile is too small for errors: stale says enough
 		v.Sources = append(v.Sources, s)
 	}
-	c := p.Eval.Tile(kind)
+	c := p.tileCheck(kind)
 	v.Level, v.Reason = string(c.Level), c.Reason
 	if v.Level == "" {
 		v.Level = string(boards.LevelNone)
@@ -43,6 +44,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 	case views.EmbedStates:
 		v.States = p.states
 	case views.EmbedQueues:
+		v.QueueCounts = hasCounts(mb.Queues)
 		for i, q := range mb.Queues {
 			if i == maxEmbedQueues {
 				v.More = len(mb.Queues) - maxEmbedQueues
@@ -52,6 +54,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		}
 	case views.EmbedGroups:
 		v.Groups = p.groupRows()
+		v.GroupCounts = groupCounts(p.Full.QueueGroups)
 	case views.EmbedAgents:
 		for i, a := range mb.Agents {
 			if i == maxEmbedAgents {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wallboard/wallboard/boards"
+	"github.com/wallboard/wallboard/forecast"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
@@ -44,6 +45,12 @@ type Board struct {
 	queueFeed views.Feed
 	agentFeed views.Feed
 	states    []views.StateCount
+
+	forecasts map[boards.QueueKey]forecast.Forecast
+
+	msgURL string
+	msgs   []views.FloorMessage
+	msgLog []views.MessageLogLine
 }
 
 // New prepares mb, def's Apply of the sources' states (full names, taken at
@@ -230,7 +237,49 @@ func queueRow(q model.Queue, c boards.QueueCheck) views.Queue {
 		AvgWait:     int64(math.Round(q.AverageWaitSeconds)),
 		SLA:         Percent(q.SLAPercent),
 		SLALevel:    string(c.SLA.Level),
+		Answered:    Count(q.Answered),
+		Abandoned:   Count(q.Abandoned),
 	}
+}
+
+// Count is a count a vendor may not give: "—" when it does not.
+func Count(n *int) string {
+	if n == nil {
+		return "—"
+	}
+	return strconv.Itoa(*n)
+}
+
+// addCount adds n to *sum, which stays nil until a count is added.
+func addCount(sum **int, n *int) {
+	if n == nil {
+		return
+	}
+	if *sum == nil {
+		*sum = new(int)
+	}
+	**sum += *n
+}
+
+// hasCounts reports whether any queue has answered or abandoned counts.
+func hasCounts(qs []model.Queue) bool {
+	for _, q := range qs {
+		if q.Answered != nil || q.Abandoned != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// groupCounts reports whether any queue group has waiting, answered or
+// abandoned counts.
+func groupCounts(gs []model.QueueGroup) bool {
+	for _, g := range gs {
+		if g.Waiting != nil || g.Answered != nil || g.Abandoned != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // DOMKey makes a stable element id from a source and an id: letters and
@@ -263,11 +312,14 @@ func shorten(s string, n int) string {
 }
 
 // groupRows makes one row per queue group (source and id) of the board, with
-// its call and chat SLA, in the board's order: the wall's, the embed's and
-// the supervisor's queue-group tables.
+// its call and chat SLA and its counts summed over its channels, in the
+// board's order: the wall's, the embed's and the supervisor's queue-group
+// tables.
 func (p *Board) groupRows() []views.QueueGroupRow {
 	var out []views.QueueGroupRow
 	index := map[string]int{}
+	type sums struct{ waiting, answered, abandoned *int }
+	var counts []sums
 	for _, g := range p.Full.QueueGroups {
 		key := DOMKey(g.Source, g.ID)
 		i, ok := index[key]
@@ -275,7 +327,11 @@ func (p *Board) groupRows() []views.QueueGroupRow {
 			i = len(out)
 			index[key] = i
 			out = append(out, views.QueueGroupRow{Key: key, Source: g.Source, ID: g.ID, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
+			counts = append(counts, sums{})
 		}
+		addCount(&counts[i].waiting, g.Waiting)
+		addCount(&counts[i].answered, g.Answered)
+		addCount(&counts[i].abandoned, g.Abandoned)
 		row := &out[i]
 		c := p.Def.Group(g)
 		switch g.Channel {
@@ -295,6 +351,9 @@ func (p *Board) groupRows() []views.QueueGroupRow {
 			}
 			row.Reason += c.Reason
 		}
+	}
+	for i := range out {
+		out[i].Waiting, out[i].Answered, out[i].Abandoned = Count(counts[i].waiting), Count(counts[i].answered), Count(counts[i].abandoned)
 	}
 	return out
 }

@@ -124,3 +124,52 @@ func TestRegistryCoversEveryTile(t *testing.T) {
 		}
 	}
 }
+
+// Day counts show where a vendor gives them ("—" where not), with their
+// columns only then; queue groups sum them over their channels.
+func TestDayCountsAndConnectGroups(t *testing.T) {
+	now := time.Now()
+	n := func(v int) *int { return &v }
+	st := model.SourceState{
+		Health: model.Health{Source: "connect", Kind: "connect", OK: true, UpdatedAt: now},
+		Queues: []model.Queue{
+			{Source: "connect", ID: "101:audio", Name: "Sales", Channel: "call", Answered: n(40), Abandoned: n(3)},
+			{Source: "connect", ID: "101:instantMessage", Name: "Sales", Channel: "chat"},
+		},
+		QueueGroups: []model.QueueGroup{
+			{Source: "connect", ID: "team/7", Name: "Blue", Channel: "call", Waiting: n(2), Answered: n(40), Abandoned: n(3)},
+			{Source: "connect", ID: "team/7", Name: "Blue", Channel: "chat", Waiting: n(1), Answered: n(5)},
+			{Source: "ujet", ID: "20", Name: "Shipping", Channel: "call", SLAPercent: new(91.0)},
+		},
+	}
+	bd, _ := boards.New(nil).Get("all")
+	p := New(bd, bd.Apply([]model.SourceState{st}, now), false)
+	sv := p.Supervisor()
+	if !sv.QueueCounts || !sv.GroupCounts {
+		t.Fatalf("counts columns hidden: queues %v groups %v", sv.QueueCounts, sv.GroupCounts)
+	}
+	got := map[string][2]string{}
+	for _, q := range sv.Queues {
+		got[q.Channel] = [2]string{q.Answered, q.Abandoned}
+	}
+	if got["call"] != [2]string{"40", "3"} || got["chat"] != [2]string{"—", "—"} {
+		t.Errorf("queue counts %v", got)
+	}
+	rows := map[string]views.QueueGroupRow{}
+	for _, g := range sv.QueueGroups {
+		rows[g.Name] = g
+	}
+	if b := rows["Blue"]; b.Waiting != "3" || b.Answered != "45" || b.Abandoned != "3" || b.Call != "—" || b.Chat != "—" {
+		t.Errorf("Connect group row %+v", b)
+	}
+	if s := rows["Shipping"]; s.Waiting != "—" || s.Answered != "—" || s.Call != "91%" {
+		t.Errorf("UJET group row %+v", s)
+	}
+	// Without any counts, no columns.
+	st.Queues[0].Answered, st.Queues[0].Abandoned = nil, nil
+	st.QueueGroups = st.QueueGroups[2:]
+	w := New(bd, bd.Apply([]model.SourceState{st}, now), false).Wall(false)
+	if w.QueueCounts || w.GroupCounts {
+		t.Errorf("counts columns shown without counts: %v %v", w.QueueCounts, w.GroupCounts)
+	}
+}

@@ -29,13 +29,17 @@ const maxFilterLen = 200
 func (p *Board) Supervisor() views.Supervisor {
 	def, mb, now := p.Def, p.Full, p.Now
 	v := views.Supervisor{
-		BoardID:   def.ID,
-		Title:     def.Title,
-		Now:       now.UnixMilli(),
-		StoreDown: p.StoreDown,
-		NoSources: len(mb.Sources) == 0,
-		DataSince: p.dataSince,
-		States:    p.states,
+		BoardID:     def.ID,
+		Title:       def.Title,
+		Now:         now.UnixMilli(),
+		StoreDown:   p.StoreDown,
+		NoSources:   len(mb.Sources) == 0,
+		DataSince:   p.dataSince,
+		States:      p.states,
+		Forecasts:   p.forecasts != nil,
+		MessagesURL: p.msgURL,
+		Messages:    p.msgs,
+		MessageLog:  p.msgLog,
 	}
 	if p.StoreDown {
 		v.StoreError = StoreDownText
@@ -55,7 +59,7 @@ func (p *Board) Supervisor() views.Supervisor {
 	}
 	for _, kind := range def.Tiles {
 		t := tile(kind)
-		c := p.Eval.Tile(kind)
+		c := p.tileCheck(kind)
 		st := views.SupervisorTile{ID: string(kind), Label: t.SupervisorLabel(), Level: string(c.Level), Reason: c.Reason}
 		switch {
 		case t.Figure != nil:
@@ -93,6 +97,15 @@ func (p *Board) Supervisor() views.Supervisor {
 			Reason:       qc.Reason,
 			KLongest:     -now.UnixMilli(),
 			Index:        len(v.Queues),
+			Answered:     Count(q.Answered),
+			Abandoned:    Count(q.Abandoned),
+			Forecast:     p.forecastRow(q),
+		}
+		if q.Answered != nil {
+			row.KAnswered = strconv.Itoa(*q.Answered)
+		}
+		if q.Abandoned != nil {
+			row.KAbandoned = strconv.Itoa(*q.Abandoned)
 		}
 		if row.OldestSince != 0 && q.Waiting > 0 {
 			row.KLongest = -row.OldestSince
@@ -108,6 +121,7 @@ func (p *Board) Supervisor() views.Supervisor {
 		names[q.Name] = true
 	}
 	v.QueueGroups = p.groupRows()
+	v.QueueCounts, v.GroupCounts = hasCounts(mb.Queues), groupCounts(p.Full.QueueGroups)
 	for n := range names {
 		v.QueueNames = append(v.QueueNames, n)
 	}
@@ -181,7 +195,7 @@ func SupervisorFilters(q url.Values) views.SupervisorFilters {
 func agentSortColumns() []string { return []string{"name", "team", "state", "status", "time", "hold"} }
 
 func queueSortColumns() []string {
-	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "level"}
+	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "answered", "abandoned", "level"}
 }
 
 // ApplySupervisorFilters hides the rows f filters out and orders the rows
@@ -250,6 +264,16 @@ func ApplySupervisorFilters(v *views.Supervisor, f views.SupervisorFilters) {
 					return svSortKey{}
 				}
 				n, _ := strconv.ParseFloat(r.SLAValue, 64)
+				return svNumKey(n)
+			case "answered", "abandoned":
+				k := r.KAnswered
+				if col == "abandoned" {
+					k = r.KAbandoned
+				}
+				if k == "" {
+					return svSortKey{}
+				}
+				n, _ := strconv.ParseFloat(k, 64)
 				return svNumKey(n)
 			case "level":
 				return svNumKey(float64(views.LevelRank(r.Level)))

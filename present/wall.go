@@ -35,6 +35,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 		Sources:   p.sources,
 		QueueFeed: p.queueFeed,
 		AgentFeed: p.agentFeed,
+		Messages:  p.msgs,
 	}
 	if p.StoreDown {
 		w.StoreError = StoreDownText
@@ -42,11 +43,12 @@ func (p *Board) Wall(demo bool) views.Wall {
 
 	for _, kind := range def.Tiles {
 		t := tile(kind)
-		c := p.Eval.Tile(kind)
+		c := p.tileCheck(kind)
 		if t.Body {
 			w.Body = append(w.Body, string(kind))
 			if kind == config.TileQueueGroups {
 				w.Groups = p.groupRows()
+				w.GroupCounts = groupCounts(p.Full.QueueGroups)
 				w.GroupLevel, w.GroupReason = string(c.Level), c.Reason
 			}
 			continue
@@ -70,6 +72,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 	qc := p.Eval.Tile(config.TileQueueTable)
 	w.QueueLevel, w.QueueReason = string(qc.Level), qc.Reason
 
+	w.QueueCounts = hasCounts(mb.Queues)
 	for _, q := range mb.Queues {
 		c := p.Eval.Queue(q)
 		v := queueRow(q, c)

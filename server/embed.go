@@ -73,7 +73,7 @@ func (s *Server) mountEmbed(r router) {
 		s.registerView(embedViewName(t), s.renderEmbed(t))
 	}
 	r.embed("/embed/:id/:tile", s.handleEmbed)
-	r.live("/embed/:id/:tile/ws", s.handleEmbedWS)
+	r.embedLive("/embed/:id/:tile/ws", s.handleEmbedWS)
 }
 
 // embedTile returns the tile named name, or false when the vocabulary has none.
@@ -170,7 +170,7 @@ func (s *Server) handleEmbed(c echo.Context) error {
 	p.OpenNotice = s.openNotice()
 	p.Sync = s.sync(&def, mb.GeneratedAt)
 	p.WSURL = "/embed/" + url.PathEscape(def.ID) + "/" + string(t) + "/ws"
-	p.Tile = present.New(&def, mb, storeDown).Embed(t)
+	p.Tile = s.present(c.Request().Context(), &def, mb, storeDown).Embed(t)
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.EmbedDocument(p).Render(ctx, buf)
 	})

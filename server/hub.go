@@ -360,7 +360,8 @@ func drain(events <-chan cache.Event) {
 // a rendered board is due (zero: none).
 func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time {
 	states, storeDown := s.snapshot(ctx)
-	key := renderKey(states, storeDown)
+	msgs, msgVersion, msgNext := s.readMessages(ctx, s.o.Now())
+	key := renderKey(states, storeDown) + "\x00messages:" + strconv.FormatUint(msgVersion, 10)
 	set := s.set()
 	act := s.hub.active()
 	actKey := activeKey(act)
@@ -373,7 +374,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 	onlyNext := !changed
 	r.key, r.set, r.active = key, set, actKey
 	now := s.o.Now()
-	var next time.Time
+	next := msgNext // re-render when a floor message expires
 	for id, names := range act {
 		b, ok := set.Get(id)
 		if !ok {
@@ -384,7 +385,12 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		}
 		mb := b.Apply(states, now)
 		s.markHealth(&mb, storeDown)
-		p := present.New(b, mb, storeDown)
+		p := present.New(b, mb, storeDown).WithForecasts(s.forecasts(ctx, b, mb))
+		if s.o.Messages != nil {
+			m := msgs
+			m.URL = messagesURL(b.ID)
+			p.WithMessages(m)
+		}
 		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
 			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
 				next = nc
@@ -454,7 +460,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 	}
 	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 	if s.o.Guard != nil {
-		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns()
+		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
 	}
 	conn, err := websocket.Accept(c.Response(), c.Request(), opts)
 	if err != nil {
@@ -476,7 +482,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 		// Nobody watched this view of the board: render it now. Run keeps it
 		// current from here on.
 		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
-			if frag, err := render(ctx, present.New(&def, mb, storeDown)); err == nil {
+			if frag, err := render(ctx, s.present(ctx, &def, mb, storeDown)); err == nil {
 				s.hub.publishIfEmpty(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint())
 			} else {
 				s.log.Error("render view", "board", boardID, "view", view, "err", err)

@@ -64,7 +64,7 @@ func (s *Server) handleSupervisor(c echo.Context) error {
 	}
 	now := mb.GeneratedAt
 	f := present.SupervisorFilters(c.QueryParams())
-	v := present.New(&def, mb, storeDown).Supervisor()
+	v := s.present(c.Request().Context(), &def, mb, storeDown).Supervisor()
 	present.ApplySupervisorFilters(&v, f)
 	p := views.SupervisorPage{
 		Assets:      s.assets.views(),
@@ -77,10 +77,25 @@ func (s *Server) handleSupervisor(c echo.Context) error {
 		ConfigError: s.configError(),
 		Filters:     f,
 		View:        v,
+		MessageForm: s.messageForm(def.ID),
+	}
+	if n := c.QueryParam("msg_error"); n != "" {
+		p.MessageNotice, p.MessageBad = shortNotice(n), true
+	} else if n := c.QueryParam("msg"); n != "" {
+		p.MessageNotice = shortNotice(n)
 	}
 	return s.html(c, http.StatusOK, func(ctx context.Context, buf *bytes.Buffer) error {
 		return views.SupervisorDocument(p).Render(ctx, buf)
 	})
+}
+
+// shortNotice caps a notice from the URL (anyone can craft one; templ
+// escapes it, and it says only what the link says).
+func shortNotice(n string) string {
+	if r := []rune(n); len(r) > 200 {
+		return string(r[:200]) + "…"
+	}
+	return n
 }
 
 // renderSupervisor is the supervisor view's viewRenderer: every row, none

@@ -22,9 +22,15 @@
 // The API document leaves the SignalR side open; these are the defaults, each
 // a Config setting:
 //
-//   - The hub is at {URL}/webapi/hubs/gold (Config.HubPath), JSON protocol
-//     over WebSockets, negotiated with the bearer token in the Authorization
-//     header.
+//   - The hub (Config.SignalR, see hub.go) is found by auto detection:
+//     first a classic ASP.NET SignalR 2 hub, as Connect 4.x ships, at
+//     {URL}/webapi/signalr named GoldDataHub (Config.HubPath, Config.HubName;
+//     package classic: webSockets, then serverSentEvents, then longPolling),
+//     then an ASP.NET Core SignalR hub at {URL}/webapi/hubs/gold (JSON
+//     protocol over WebSockets). The bearer token goes in the Authorization
+//     header of every hub request (and as access_token in the query with
+//     Config.QueryToken). The protocol and transport in use are in the
+//     source's Health.
 //   - Client methods (Config.Methods): agentUpdate, queueUpdate,
 //     agentAggregateUpdate, agentGroupUpdate, queueAggregateUpdate,
 //     queueGroupUpdate and alert, each called with one Realtime Data Response

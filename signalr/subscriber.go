@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	sr "github.com/philippseith/signalr"
-
 	"github.com/wallboard/wallboard/model"
 )
 
@@ -84,9 +82,19 @@ type Config struct {
 	User     string // may be DOMAIN\user
 	Password string
 	Token    string // a bearer token; used until it expires or is rejected
-	HubPath  string // default DefaultHubPath
-	Source   string // the source name in the store, default DefaultSource
-	Methods  Methods
+	// SignalR is the hub's protocol: ProtocolAuto (default: classic
+	// negotiation first, then ASP.NET Core), ProtocolClassic or ProtocolCore.
+	SignalR string
+	// HubPath is the classic SignalR base path (default DefaultClassicPath)
+	// or the Core hub path (default DefaultHubPath).
+	HubPath string
+	// HubName is the classic hub's name (default DefaultHubName).
+	HubName string
+	// QueryToken also sends the bearer token as access_token in the query
+	// of classic hub requests, for servers that read it there.
+	QueryToken bool
+	Source     string // the source name in the store, default DefaultSource
+	Methods    Methods
 
 	HTTPClient *http.Client
 	StatusMap  *model.StatusMap // default DefaultStatusMap()
@@ -122,7 +130,9 @@ type Config struct {
 // Connection events are "connected" (a session subscribed and running),
 // "failed" (a connection attempt failed), "lost" (the hub dropped the
 // connection), "renewed" (a new token and connection replaced the old) and
-// "renew_failed".
+// "renew_failed"; a classic hub's transport that dropped is
+// "transport_lost", and "transport_resumed" once it is back on the same
+// connection.
 type Observer interface {
 	ObserveMessage(kind, result string)
 	ObserveConnection(event string)
@@ -141,7 +151,7 @@ type Subscriber struct {
 	sink     Sink
 	log      *slog.Logger
 	root     *url.URL
-	hub      *url.URL
+	base     *url.URL // scheme://host[/prefix]: hub paths hang off it
 	hc       *http.Client
 	tokens   *tokenSource
 	api      *api
@@ -150,6 +160,9 @@ type Subscriber struct {
 
 	warnMu sync.Mutex
 	warned map[string]bool
+
+	protoMu sync.Mutex
+	proto   string // configured or detected; ProtocolAuto until detected
 
 	pubMu sync.Mutex
 	last  model.SourceState
@@ -174,11 +187,19 @@ func New(cfg Config, sink Sink, log *slog.Logger) (*Subscriber, error) {
 	if cfg.Token == "" && cfg.User == "" {
 		return nil, errors.New("signalr: configure a token or a user and password")
 	}
-	if cfg.HubPath == "" {
-		cfg.HubPath = DefaultHubPath
+	cfg.SignalR = strings.ToLower(strings.TrimSpace(cfg.SignalR))
+	switch cfg.SignalR {
+	case "":
+		cfg.SignalR = ProtocolAuto
+	case ProtocolAuto, ProtocolClassic, ProtocolCore:
+	default:
+		return nil, fmt.Errorf("signalr: protocol %q: want auto, classic or core", cfg.SignalR)
 	}
-	if !strings.HasPrefix(cfg.HubPath, "/") {
+	if cfg.HubPath = strings.TrimSuffix(strings.TrimSpace(cfg.HubPath), "/"); cfg.HubPath != "" && !strings.HasPrefix(cfg.HubPath, "/") {
 		cfg.HubPath = "/" + cfg.HubPath
+	}
+	if cfg.HubName = strings.TrimSpace(cfg.HubName); cfg.HubName == "" {
+		cfg.HubName = DefaultHubName
 	}
 	if cfg.Source == "" {
 		cfg.Source = DefaultSource
@@ -208,10 +229,10 @@ func New(cfg Config, sink Sink, log *slog.Logger) (*Subscriber, error) {
 	}
 	root := *base
 	root.Path = p + apiRootPath
-	hub := *base
-	hub.Path = p + cfg.HubPath
+	hubBase := *base
+	hubBase.Path = p
 	s := &Subscriber{
-		cfg: cfg, sink: sink, log: log.With("source", cfg.Source), root: &root, hub: &hub, hc: hc,
+		cfg: cfg, sink: sink, log: log.With("source", cfg.Source), root: &root, base: &hubBase, hc: hc, proto: cfg.SignalR,
 		statuses: cfg.StatusMap, methods: cfg.Methods.byName(), warned: map[string]bool{},
 	}
 	if s.statuses == nil {
@@ -291,11 +312,23 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			stop()
 			return nil
 		case <-active.done:
-			s.log.Warn("connect: hub connection lost", "connection", active.id)
+			var why error
+			if e, ok := active.link.(interface{ Err() error }); ok {
+				why = e.Err()
+			}
+			s.log.Warn("connect: hub connection lost", "connection", active.id, "err", why)
 			s.observe("lost")
 			s.closeSession(active, true)
 			active = nil
 			s.fail(ctx, errors.New("reconnecting"))
+		case <-active.resumed:
+			if err := s.resubscribe(ctx, active); err != nil && ctx.Err() == nil {
+				s.log.Warn("connect: subscribing again after the transport resumed failed; reconnecting", "connection", active.id, "err", err)
+				s.observe("lost")
+				s.closeSession(active, true)
+				active = nil
+				s.fail(ctx, errors.New("reconnecting"))
+			}
 		case <-roll:
 			// Renew the token and move to a new connection before the old
 			// token expires; the old connection publishes until the new one
@@ -336,8 +369,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 type session struct {
 	s       *Subscriber
 	id      string
-	conn    *hubConn
-	client  sr.Client
+	link    hubLink
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	dir     *Directory
@@ -352,8 +384,10 @@ type session struct {
 	active   bool // guarded by s.pubMu
 	subs     []string
 
-	dirty chan struct{}
-	done  chan struct{}
+	dirty   chan struct{}
+	done    <-chan struct{} // the link's
+	resumed chan struct{}   // a classic transport resumed: subscribe again
+	mbu     *MBU
 }
 
 func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
@@ -363,59 +397,17 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 	}
 	sess := &session{
 		s: s, dir: mbu.Directory(), members: mbu.Membership(), state: NewState(nil), expect: s.expected(mbu),
-		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), done: make(chan struct{}),
+		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), resumed: make(chan struct{}, 1), mbu: mbu,
 	}
-	var conn *hubConn
-	for attempt := 0; ; attempt++ {
-		tok, err := s.tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		sess.rollAt = s.tokens.RenewAt()
-		conn, err = dialHub(ctx, s.hc, s.hub, tok, sess.onFrame)
-		var se *StatusError
-		if errors.As(err, &se) && se.Code == http.StatusUnauthorized && attempt == 0 {
-			s.tokens.Rejected(tok, "")
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("hub %s: %w", s.cfg.HubPath, err)
-		}
-		break
+	link, err := s.dial(ctx, sess.onInvocation, sess.onResumed)
+	if err != nil {
+		return nil, err
 	}
-	sess.conn, sess.id = conn, conn.ConnectionID()
+	sess.rollAt = s.tokens.RenewAt()
+	sess.link, sess.id, sess.done = link, link.ID(), link.Done()
 	sctx, cancel := context.WithCancel(context.Background())
 	sess.cancel = cancel
-	opts := []func(sr.Party) error{
-		sr.WithConnection(conn),
-		sr.WithReceiver(&ignoreReceiver{}),
-		sr.Logger(kitLogger{s.log}, false),
-		sr.MaximumReceiveMessageSize(maxMessageSize),
-	}
-	for _, name := range s.cfg.Methods.names() {
-		opts = append(opts, sr.WithAlternateMethodName("Ignore", name))
-	}
-	client, err := sr.NewClient(sctx, opts...)
-	if err != nil {
-		cancel()
-		conn.Close()
-		return nil, fmt.Errorf("hub client: %w", err)
-	}
-	sess.client = client
-	client.Start()
-	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
-	err = <-client.WaitForState(wctx, sr.ClientConnected)
-	wcancel()
-	if err != nil {
-		s.stopSession(sess)
-		return nil, fmt.Errorf("hub handshake: %w", err)
-	}
-	sess.wg.Add(2)
-	go func() {
-		defer sess.wg.Done()
-		defer close(sess.done)
-		<-client.WaitForState(sctx, sr.ClientClosed)
-	}()
+	sess.wg.Add(1)
 	go func() {
 		defer sess.wg.Done()
 		sess.publishLoop(sctx)
@@ -459,20 +451,16 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 	return sess, nil
 }
 
-// onFrame handles one SignalR frame, in the order the hub sent them.
-func (sess *session) onFrame(frame []byte) {
-	var inv invocation
-	if json.Unmarshal(frame, &inv) != nil || inv.Type != 1 {
-		return
-	}
-	kind, ok := sess.s.methods[strings.ToLower(inv.Target)]
+// onInvocation handles one hub invocation, in the order the hub sent them.
+func (sess *session) onInvocation(target string, args []json.RawMessage) {
+	kind, ok := sess.s.methods[strings.ToLower(target)]
 	if !ok {
-		sess.s.warnOnce("method:"+inv.Target, "connect: hub called an unknown client method; ignoring it", "method", inv.Target)
+		sess.s.warnOnce("method:"+target, "connect: hub called an unknown client method; ignoring it", "method", target)
 		return
 	}
 	sess.mu.Lock()
 	obs := sess.s.cfg.Observer
-	for _, arg := range inv.Arguments {
+	for _, arg := range args {
 		if kind == KindAlert {
 			sess.s.logAlert(arg)
 		}
@@ -546,7 +534,8 @@ func (s *Subscriber) publish(ctx context.Context, sess *session) {
 	groups := sess.state.QueueGroups(s.cfg.Source, sess.dir, s.cfg.QueueGroups, now)
 	sess.mu.Unlock()
 	st := model.SourceState{
-		Health: model.Health{Source: s.cfg.Source, Kind: "connect", OK: true, UpdatedAt: now},
+		Health: model.Health{Source: s.cfg.Source, Kind: "connect", OK: true, UpdatedAt: now,
+			Protocol: sess.link.Protocol(), Transport: sess.link.Transport()},
 		Agents: agents, Queues: queues, QueueGroups: groups, Membership: sess.members,
 	}
 	s.put(ctx, st)
@@ -605,9 +594,8 @@ func (s *Subscriber) closeSession(sess *session, unsubscribe bool) {
 }
 
 func (s *Subscriber) stopSession(sess *session) {
-	sess.conn.Close()
+	sess.link.Close()
 	sess.cancel()
-	sess.client.Stop()
 	sess.wg.Wait()
 }
 

@@ -28,8 +28,8 @@
   var FILTERS = ["q", "team", "state", "queue", "sort", "qsort", "hours"];
   var DEFAULT_HOURS = 4;
   // Columns whose first click sorts largest first.
-  var DESC_FIRST = { waiting: 1, longest: 1, avg: 1, level: 1, time: 1, hold: 1 };
-  var NUMERIC = { waiting: 1, longest: 1, avg: 1, sla: 1, level: 1, state: 1, time: 1, hold: 1 };
+  var DESC_FIRST = { waiting: 1, longest: 1, avg: 1, answered: 1, abandoned: 1, level: 1, time: 1, hold: 1 };
+  var NUMERIC = { waiting: 1, longest: 1, avg: 1, sla: 1, answered: 1, abandoned: 1, level: 1, state: 1, time: 1, hold: 1 };
   var RANK = { none: 0, ok: 1, warn: 2, critical: 3 };
   var SVG = "http://www.w3.org/2000/svg";
 

@@ -142,6 +142,8 @@ type Queue struct {
 	Reason      string
 	WaitLevel   string // the longest wait's level
 	CountLevel  string // the waiting count's level
+	Answered    string // today's count (Clarity Connect's answeredCount); "—" when the vendor gives none
+	Abandoned   string
 }
 
 // Agent is a card of the agent grid.
@@ -162,7 +164,8 @@ type Agent struct {
 }
 
 // QueueGroupRow is one row of a queue-group table (wall, embed, supervisor):
-// a vendor's queue group (UJET) and its SLA per channel, with levels.
+// a vendor's queue group and its SLA per channel, with levels (UJET), or
+// what waits and today's counts over its channels (Clarity Connect).
 type QueueGroupRow struct {
 	Key        string
 	Source, ID string
@@ -172,6 +175,9 @@ type QueueGroupRow struct {
 	ChatLevel  string
 	Level      string // worst of the two
 	Reason     string
+	Waiting    string // "—" when the vendor gives none
+	Answered   string
+	Abandoned  string
 }
 
 // SLAClass is the colour class of an SLA figure at a level: good, warn,
@@ -220,6 +226,12 @@ type Wall struct {
 	GroupLevel  string // the queue-group panel's worst level
 	GroupReason string
 	Groups      []QueueGroupRow
+	// QueueCounts and GroupCounts show the answered and abandoned (and
+	// the groups' waiting) columns: some queue or group has them.
+	QueueCounts bool
+	GroupCounts bool
+
+	Messages []FloorMessage // floor messages for this board, oldest first
 }
 
 // Stale reports whether anything on the wall is not current.

@@ -332,14 +332,19 @@ type Conn struct {
 }
 
 // Dial negotiates and opens a connection, trying o.Transports in order.
-func Dial(ctx context.Context, o Options) (*Conn, error) {
+func Dial(ctx context.Context, o Options) (*Conn, error) { return Open(ctx, o, nil) }
+
+// Open opens a connection with a negotiation Negotiate returned (nil:
+// negotiate now), trying o.Transports in order.
+func Open(ctx context.Context, o Options, neg *Negotiation) (*Conn, error) {
 	c, err := newClient(o)
 	if err != nil {
 		return nil, err
 	}
-	neg, err := c.negotiate(ctx)
-	if err != nil {
-		return nil, err
+	if neg == nil {
+		if neg, err = c.negotiate(ctx); err != nil {
+			return nil, err
+		}
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	conn := &Conn{c: c, neg: neg, cancel: cancel, done: make(chan struct{})}

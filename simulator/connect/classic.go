@@ -30,6 +30,12 @@ type ClassicOptions struct {
 	NoWebSockets bool
 	// BreakWebSockets offers websockets but fails every upgrade.
 	BreakWebSockets bool
+	// ResumeUnknown takes a reconnect for a connection the hub does not
+	// know (it restarted) as that connection, as ASP.NET SignalR does when
+	// the host keeps its machine key: the transport resumes, but the
+	// connection's subscriptions are gone. Without it such a reconnect
+	// gets 404 and the client must negotiate again.
+	ResumeUnknown bool
 	// KeepAlive is the keep-alive interval; KeepAliveTimeout is three times
 	// it (default 2s).
 	KeepAlive time.Duration
@@ -300,14 +306,30 @@ var errBadToken = errors.New("connection token not valid here")
 
 func (h *classicHub) lookup(r *http.Request) (*classicConn, error) {
 	tok := r.URL.Query().Get("connectionToken")
-	id, rest, _ := strings.Cut(tok, ":")
-	gen, _, _ := strings.Cut(rest, ":")
+	id, _, _ := strings.Cut(tok, ":")
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, ok := h.conns[id]
-	if gen != h.gen || !ok || c.token != tok {
+	if !ok || c.token != tok {
 		return nil, errBadToken
 	}
+	return c, nil
+}
+
+// resume makes a connection of a well-formed token the hub does not know.
+func (h *classicHub) resume(r *http.Request) (*classicConn, error) {
+	tok := r.URL.Query().Get("connectionToken")
+	id, _, ok := strings.Cut(tok, ":")
+	if !ok || len(id) != 36 {
+		return nil, errBadToken
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c, ok := h.conns[id]; ok {
+		return c, nil
+	}
+	c := &classicConn{id: id, token: tok, wake: make(chan struct{}), stop: make(chan struct{}), dead: make(chan struct{}), idleSince: time.Now()}
+	h.conns[id] = c
 	return c, nil
 }
 
@@ -336,6 +358,9 @@ func (h *classicHub) frame(c *classicConn, after int, init bool) (b []byte, last
 // transport serves connect, reconnect and poll for every transport.
 func (h *classicHub) transport(w http.ResponseWriter, r *http.Request, op string) {
 	c, err := h.lookup(r)
+	if err != nil && op != "connect" && h.o.ResumeUnknown {
+		c, err = h.resume(r)
+	}
 	if err != nil {
 		code := http.StatusBadRequest
 		if op == "reconnect" || op == "poll" {
