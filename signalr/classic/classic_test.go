@@ -24,7 +24,7 @@ type rig struct {
 	ts  *httptest.Server
 }
 
-func newRig(t *testing.T, co connect.ClassicOptions) *rig {
+func newRig(t testing.TB, co connect.ClassicOptions) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	center := simulator.New(simulator.Options{Seed: 5, Agents: 5})
@@ -112,7 +112,7 @@ func wantSeq(t *testing.T, got []int, n int) {
 	}
 }
 
-func dial(t *testing.T, o classic.Options) *classic.Conn {
+func dial(t testing.TB, o classic.Options) *classic.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
