@@ -24,8 +24,8 @@ const defaultTarget = 0.8
 // Arrivals are the growth of the vendor's day counts (answered + abandoned)
 // plus the change in what waits, over the last 15 minutes; patience is the
 // time waited (the integral of what waited) over the abandons; the handle
-// time is the board's assumed one (forecast.handle_time) while the vendor
-// gives none; the agents are the board's available and busy agents; the target is the
+// time is the vendor's mean handle time of the day, or the board's assumed
+// one (forecast.handle_time) while the vendor gives none; the agents are the board's available and busy agents; the target is the
 // queue's SLA warn threshold. Where the vendor says which teams take a
 // queue (members, Clarity Connect's teams by source), its agents are those
 // teams' available and busy agents instead.
@@ -48,6 +48,13 @@ func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Samp
 		q := &mb.Queues[i]
 		in := queueInputs(q, hist[history.QueueKey(q.Source, q.ID)], now)
 		in.AHT = fc.HandleTime.Seconds()
+		aht := "assumed (forecast.handle_time)"
+		if q.AverageHandleSeconds != nil && *q.AverageHandleSeconds > 0 && !math.IsNaN(*q.AverageHandleSeconds) {
+			in.AHT, aht = *q.AverageHandleSeconds, "the vendor's mean handle time today"
+		}
+		if q.Closed {
+			in.Offered15, in.Note = 0, "the queue is closed"
+		}
 		in.Agents = agents
 		who := "the board's available and busy agents"
 		if n, ok := queueAgents(q, mb, members[q.Source]); ok {
@@ -55,7 +62,7 @@ func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Samp
 		}
 		in.Threshold = fc.AnswerWithin.Seconds()
 		in.Target = target(def.QueueThresholds(q))
-		in.Source = "arrivals and abandons: the vendor's day counts; handle time: assumed (forecast.handle_time); agents: " + who
+		in.Source = "arrivals and abandons: the vendor's day counts; handle time: " + aht + "; agents: " + who
 		out[boards.QueueKey{Source: q.Source, ID: q.ID}] = forecast.Make(in)
 	}
 	return out

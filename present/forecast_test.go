@@ -116,3 +116,20 @@ func TestForecastAgentsOfTheQueuesTeams(t *testing.T) {
 		t.Errorf("no team takes the queue: %d agents, want the board's 10", f.Agents)
 	}
 }
+
+// The vendor's mean handle time wins over the assumed one; a closed queue
+// gets no forecast.
+func TestForecastHandleTimeAndClosed(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	mb, hist := forecastFixture(now, 20)
+	mb.Queues[0].AverageHandleSeconds = new(150.0)
+	key := boards.QueueKey{Source: "ujet", ID: "1:en:call"}
+	f := Forecasts(forecastBoard(), mb, hist, nil, now)[key]
+	if f.AHT != 150 || !strings.Contains(f.Source, "the vendor's mean handle time") || f.Load != 10 {
+		t.Errorf("handle time %v (%s), load %v", f.AHT, f.Source, f.Load)
+	}
+	mb.Queues[0].Closed = true
+	if f := Forecasts(forecastBoard(), mb, hist, nil, now)[key]; f.Enough || f.Note != "the queue is closed" {
+		t.Errorf("closed queue: %+v", f)
+	}
+}
