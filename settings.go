@@ -117,12 +117,13 @@ func accessConfig(f *config.File, cfg config.Config, log *slog.Logger) access.Co
 	for _, u := range a.Users {
 		c.Users = append(c.Users, access.User{Name: u.Name, PasswordHash: u.PasswordHash})
 	}
-	// Boards may allow more origins to frame their embeds.
+	// Boards may allow more origins to frame their own embeds.
 	for _, b := range f.Boards {
-		for _, o := range f.EmbedOrigins(b.ID) {
-			if !slices.Contains(c.AllowedFrameOrigins, o) {
-				c.AllowedFrameOrigins = append(c.AllowedFrameOrigins, o)
+		if len(b.EmbedOrigins) > 0 {
+			if c.BoardFrameOrigins == nil {
+				c.BoardFrameOrigins = map[string][]string{}
 			}
+			c.BoardFrameOrigins[b.ID] = slices.Clone(b.EmbedOrigins)
 		}
 	}
 	return c

@@ -64,7 +64,7 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid origins: %v", err)
 	}
-	if got := strings.Join(g.WebsocketOriginPatterns(), " "); got != "https://intranet.example.com:8443 http://127.0.0.1:3000" {
+	if got := strings.Join(g.WebsocketOriginPatterns("A", true), " "); got != "https://intranet.example.com:8443 http://127.0.0.1:3000" {
 		t.Errorf("origins normalized to %q", got)
 	}
 	// Unknown user names are checked against a hash as dear as the users'.
@@ -661,8 +661,8 @@ func TestWebsocketOriginPatternsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/embed/{id}/ws", g.RequireSameCredentials(PathSegment(1))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.WebsocketOriginPatterns()})
+	mux.Handle("/embed/{id}/ws", g.RequireEmbedCredentials(PathSegment(1))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.WebsocketOriginPatterns(r.PathValue("id"), true)})
 		if err != nil {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,8 +42,12 @@ type Config struct {
 	DisplaySecret []byte
 	// RevokedTokens lists display token ids that are no longer accepted.
 	RevokedTokens []string
-	// AllowedFrameOrigins may frame embed routes: scheme://host[:port].
+	// AllowedFrameOrigins may frame every board's embed routes and open
+	// their websockets: scheme://host[:port].
 	AllowedFrameOrigins []string
+	// BoardFrameOrigins may frame one board's embeds (and open their
+	// websockets) besides AllowedFrameOrigins: board id → origins.
+	BoardFrameOrigins map[string][]string
 	// Open is the no-config demo: every page is open, and requests are only
 	// answered from loopback addresses (see Guard.CheckListenAddr). Open
 	// cannot be combined with Users or TrustedProxyHeader.
@@ -75,7 +80,8 @@ type state struct {
 	users        map[string]User
 	revoked      map[string]bool
 	proxies      []netip.Prefix
-	origins      []string // normalized scheme://host[:port]
+	origins      []string            // normalized scheme://host[:port], every board
+	boardOrigins map[string][]string // board id → its own origins, normalized
 	sessionKey   []byte
 	displayKey   []byte
 	haveSecret   bool
@@ -166,11 +172,25 @@ func (g *Guard) CheckListenAddr(addr string) error {
 	return nil
 }
 
-// WebsocketOriginPatterns returns the allowed frame origins in the form
-// github.com/coder/websocket's AcceptOptions.OriginPatterns expects, so that
-// websocket.Accept agrees with RequireSameCredentials on embeds.
-func (g *Guard) WebsocketOriginPatterns() []string {
-	return append([]string(nil), g.state().origins...)
+// WebsocketOriginPatterns returns, in the form github.com/coder/websocket's
+// AcceptOptions.OriginPatterns expects, the origins besides the page's own
+// that may open a websocket of board: for an embed the board's frame
+// origins (RequireEmbedCredentials), for any other view none
+// (RequireSameCredentials), so that websocket.Accept agrees with the guard.
+func (g *Guard) WebsocketOriginPatterns(board string, embed bool) []string {
+	if !embed {
+		return nil
+	}
+	return g.state().frameOrigins(board)
+}
+
+// frameOrigins are the origins that may frame board's embeds.
+func (st *state) frameOrigins(board string) []string {
+	own := st.boardOrigins[board]
+	if len(own) == 0 {
+		return slices.Clone(st.origins)
+	}
+	return append(slices.Clone(st.origins), own...)
 }
 
 func newState(cfg Config) (*state, error) {
@@ -250,6 +270,21 @@ func newState(cfg Config) (*state, error) {
 			continue
 		}
 		st.origins = append(st.origins, n)
+	}
+	for board, list := range cfg.BoardFrameOrigins {
+		for _, o := range list {
+			n, err := ParseOrigin(o)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("access: embed origins of board %s: %w", board, err))
+				continue
+			}
+			if st.boardOrigins == nil {
+				st.boardOrigins = map[string][]string{}
+			}
+			if !slices.Contains(st.origins, n) && !slices.Contains(st.boardOrigins[board], n) {
+				st.boardOrigins[board] = append(st.boardOrigins[board], n)
+			}
+		}
 	}
 	if len(cfg.DisplaySecret) > 0 {
 		if len(cfg.DisplaySecret) < MinSecretLen {

@@ -34,18 +34,21 @@
 //	e.GET("/boards/:id", wall, echo.WrapMiddleware(g.RequireDisplay(board)))
 //	e.GET("/boards/:id/ws", ws, echo.WrapMiddleware(g.RequireSameCredentials(board)))
 //	e.GET("/embed/:id/:tile", tile, echo.WrapMiddleware(g.RequireEmbed(board)))
-//	e.GET("/embed/:id/ws", ws, echo.WrapMiddleware(g.RequireSameCredentials(board)))
+//	e.GET("/embed/:id/ws", ws, echo.WrapMiddleware(g.RequireEmbedCredentials(board)))
 //	// /static/… and /healthz stay public (Headers still applies).
 //
 // The display cookie is scoped to the path up to the board id (/boards/A,
 // /embed/A), so a board's websocket — and anything else a wall or embed
 // fetches with its display credential — must be under the same prefix as
 // its page (/api/… is for supervisors only). A request logger must log
-// RedactedURI(r), not the raw URI: a display link carries its token once. RequireSameCredentials checks Origin (own host or an
-// AllowedFrameOrigins entry); pass g.WebsocketOriginPatterns() as
+// RedactedURI(r), not the raw URI: a display link carries its token once.
+// RequireSameCredentials admits the page's own Origin only (walls,
+// supervisor view); RequireEmbedCredentials also the origins that may frame
+// that board's embeds (AllowedFrameOrigins and the board's
+// BoardFrameOrigins), never another board's. Pass
+// g.WebsocketOriginPatterns(board, embed) as
 // websocket.AcceptOptions.OriginPatterns so coder/websocket's own check
-// agrees (or InsecureSkipVerify: true, since the guard has checked Origin
-// already). UserFrom and DisplayFrom tell handlers who was admitted.
+// agrees. UserFrom and DisplayFrom tell handlers who was admitted.
 //
 // # Behaviour
 //

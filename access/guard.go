@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -357,21 +358,38 @@ func (g *Guard) logRefused(r *http.Request, board string, t DisplayToken, err er
 	g.log.Info("access: display refused", args...)
 }
 
-// RequireSameCredentials guards a board's websocket route: the request
-// needs the credentials its page needs (a display cookie valid for
-// boardID(r), or a signed-in supervisor; anyone from loopback on an open
-// Guard) and, when it carries an Origin header (browsers always send one),
-// that Origin must be the request's own scheme://host or one of
-// Config.AllowedFrameOrigins. Anything else gets 403 before the upgrade.
-// Display tokens in the websocket URL are not accepted.
+// RequireSameCredentials guards a board's websocket route for a page that
+// is never framed (the TV wall, the supervisor view): the request needs the
+// credentials its page needs (a display cookie valid for boardID(r), or a
+// signed-in supervisor; anyone from loopback on an open Guard) and, when it
+// carries an Origin header (browsers always send one), that Origin must be
+// the request's own scheme://host. Anything else gets 403 before the
+// upgrade. Display tokens in the websocket URL are not accepted.
 func (g *Guard) RequireSameCredentials(boardID func(*http.Request) string) func(http.Handler) http.Handler {
+	return g.requireLive(boardID, false)
+}
+
+// RequireEmbedCredentials is RequireSameCredentials for an embed's
+// websocket: the Origin may also be one that may frame that board's embeds
+// (Config.AllowedFrameOrigins and the board's Config.BoardFrameOrigins),
+// never another board's.
+func (g *Guard) RequireEmbedCredentials(boardID func(*http.Request) string) func(http.Handler) http.Handler {
+	return g.requireLive(boardID, true)
+}
+
+func (g *Guard) requireLive(boardID func(*http.Request) string, embed bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st := g.state()
 			if st.openRefused(w, r) {
 				return
 			}
-			if !st.originAllowed(r) {
+			board := boardID(r)
+			var others []string
+			if embed {
+				others = st.frameOrigins(board)
+			}
+			if !st.originAllowed(r, others) {
 				g.log.Info("access: websocket refused", "path", r.URL.Path, "reason", "origin not allowed", "origin", r.Header.Get("Origin"))
 				http.Error(w, "origin not allowed", http.StatusForbidden)
 				return
@@ -385,7 +403,6 @@ func (g *Guard) RequireSameCredentials(boardID func(*http.Request) string) func(
 			if isUser {
 				ctx = context.WithValue(ctx, userKey, u)
 			}
-			board := boardID(r)
 			t, err := g.display(st, r, board)
 			if err == nil {
 				ctx = context.WithValue(ctx, displayKey, t)
@@ -400,7 +417,8 @@ func (g *Guard) RequireSameCredentials(boardID func(*http.Request) string) func(
 	}
 }
 
-func (st *state) originAllowed(r *http.Request) bool {
+// originAllowed reports whether r has no Origin, its own, or one of others.
+func (st *state) originAllowed(r *http.Request, others []string) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
@@ -412,13 +430,7 @@ func (st *state) originAllowed(r *http.Request) bool {
 	if strings.EqualFold(u.Host, st.host(r)) {
 		return true
 	}
-	o := strings.ToLower(u.Scheme + "://" + u.Host)
-	for _, a := range st.origins {
-		if o == a {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(others, strings.ToLower(u.Scheme+"://"+u.Host))
 }
 
 // RedactedURI is r's request URI with the value of any token query

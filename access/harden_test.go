@@ -118,3 +118,49 @@ func TestOpenEmbedFramableFromLoopback(t *testing.T) {
 		t.Fatalf("open embed posted %q, want %q", got, want)
 	}
 }
+
+// Websocket origins are per board and per view: an embed's websocket takes
+// its own board's frame origins only, a wall's (and a supervisor's) only
+// its own page's origin.
+func TestWebsocketOriginsPerBoardAndView(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.AllowedFrameOrigins = []string{"https://intranet.example.com"}
+	cfg.BoardFrameOrigins = map[string][]string{"A": {"https://alpha.example.com"}, "B": {"https://beta.example.com"}}
+	e := newEnv(t, cfg)
+	self := "http://" + e.addr
+	get(t, e.client(), e.url("/embed/B/queues?token="+e.g.IssueDisplayToken(AllBoards, "embed-all")))
+	get(t, e.client(), e.url("/embed/A/queues?token="+e.g.IssueDisplayToken(AllBoards, "embed-all")))
+	get(t, e.client(), e.url("/boards/A?token="+e.g.IssueDisplayToken(AllBoards, "embed-all")))
+	for _, c := range []struct {
+		path, origin string
+		ok           bool
+	}{
+		{"/embed/B/ws", "https://beta.example.com", true},
+		{"/embed/B/ws", "https://intranet.example.com", true},
+		{"/embed/B/ws", self, true},
+		{"/embed/B/ws", "https://alpha.example.com", false}, // alpha's origin on beta's embed
+		{"/embed/A/ws", "https://alpha.example.com", true},
+		{"/embed/A/ws", "https://beta.example.com", false},
+		{"/boards/A/ws", self, true},
+		{"/boards/A/ws", "https://alpha.example.com", false}, // a wall is never framed
+		{"/boards/A/ws", "https://intranet.example.com", false},
+	} {
+		_, st := e.dial(c.path, c.origin)
+		if ok := st == http.StatusSwitchingProtocols; ok != c.ok {
+			t.Errorf("%s from %s: %d, want allowed=%v", c.path, c.origin, st, c.ok)
+		}
+	}
+	// The embed pages' frame-ancestors follow the same per-board lists.
+	for board, want := range map[string]string{"A": "https://intranet.example.com https://alpha.example.com", "B": "https://intranet.example.com https://beta.example.com"} {
+		r := get(t, e.noFollow(), e.url("/embed/"+board+"/queues"))
+		if csp := r.header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors "+want) {
+			t.Errorf("embed of %s: %q", board, csp)
+		}
+	}
+	if got := strings.Join(e.g.WebsocketOriginPatterns("B", true), " "); got != "https://intranet.example.com https://beta.example.com" {
+		t.Errorf("patterns of B's embeds: %q", got)
+	}
+	if got := e.g.WebsocketOriginPatterns("B", false); len(got) != 0 {
+		t.Errorf("patterns of B's wall: %q", got)
+	}
+}

@@ -48,8 +48,10 @@ func Headers(opts HeaderOptions) func(http.Handler) http.Handler {
 	}
 }
 
-// Headers is the package function Headers with the Guard's current
-// AllowedFrameOrigins (so a Reload changes them). Besides:
+// Headers is the package function Headers with the Guard's current frame
+// origins (so a Reload changes them): on an embed route (board id in the
+// path's second segment, /embed/{id}/…) AllowedFrameOrigins and that
+// board's BoardFrameOrigins. Besides:
 //
 //   - when the browser reached the wallboard over https (Config.CookieSecure,
 //     TLS, or a trusted proxy's X-Forwarded-Proto), Strict-Transport-Security:
@@ -62,7 +64,10 @@ func (g *Guard) Headers(embed func(r *http.Request) bool) func(http.Handler) htt
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st := g.state()
 			e := embed != nil && embed(r)
-			origins := st.origins
+			var origins []string
+			if e {
+				origins = st.frameOrigins(PathSegment(1)(r))
+			}
 			if st.cfg.Open {
 				origins = append(slices.Clip(origins), LoopbackFrameAncestors...)
 			}

@@ -171,7 +171,7 @@ func echoRoutes(g *Guard) http.Handler {
 		return nil
 	}
 	e.GET("/boards/:id/ws", ws, echo.WrapMiddleware(g.RequireSameCredentials(board)))
-	e.GET("/embed/:id/ws", ws, echo.WrapMiddleware(g.RequireSameCredentials(board)))
+	e.GET("/embed/:id/ws", ws, echo.WrapMiddleware(g.RequireEmbedCredentials(board)))
 	e.GET("/embed/:id/:tile", func(c echo.Context) error {
 		return c.HTML(http.StatusOK, `<!doctype html><title>tile</title><p id="tile">tile `+c.Param("tile")+`</p><script src="/static/embed.js"></script>`)
 	}, echo.WrapMiddleware(g.RequireEmbed(board)))

@@ -409,6 +409,10 @@ func (b *Board) agentShown(a *model.Agent, conn map[string]connectResolved) bool
 
 // thresholds returns the thresholds of queue q: the most specific override
 // that matches it, or the board's.
+// QueueThresholds returns the thresholds that apply to q: the most specific
+// queue_thresholds override, else the board's.
+func (b *Board) QueueThresholds(q *model.Queue) config.Thresholds { return b.thresholds(q) }
+
 func (b *Board) thresholds(q *model.Queue) config.Thresholds {
 	for i := range b.overrides {
 		o := &b.overrides[i]

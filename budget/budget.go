@@ -31,7 +31,7 @@ type Redis struct {
 // NewRedis returns a budget of one request per interval, shared by every
 // process that uses key (e.g. "wallboard:budget:ujet:acme"). redis_rate
 // stores it under "rate:" + key.
-func NewRedis(client *redis.Client, key string, interval time.Duration) *Redis {
+func NewRedis(client redis.UniversalClient, key string, interval time.Duration) *Redis {
 	return &Redis{limiter: redis_rate.NewLimiter(client), key: key, interval: interval}
 }
 

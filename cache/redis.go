@@ -80,7 +80,7 @@ type RedisOptions struct {
 // it re-reads the snapshot. The store remembers the last state it put for
 // each source and rewrites it when Redis comes back without it.
 type Redis struct {
-	client  *redis.Client
+	client  redis.UniversalClient
 	pubsub  *redis.PubSub
 	prefix  string
 	display string // URL without password, for messages
@@ -100,12 +100,21 @@ type Redis struct {
 	wg     sync.WaitGroup // background goroutines
 }
 
-// RedactURL returns raw with any password replaced, for logs and errors.
-// A URL that cannot be parsed is not shown at all.
+// RedactURL returns raw with any password replaced (the userinfo's and a
+// Sentinel URL's password= parameter), for logs and errors. A URL that
+// cannot be parsed is not shown at all.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable Redis URL)"
+	}
+	if q := u.Query(); q.Has("password") || q.Has("sentinel_password") {
+		for _, k := range []string{"password", "sentinel_password"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }
@@ -116,18 +125,17 @@ func RedactURL(raw string) string {
 // NewRedisRetry).
 func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	display := RedactURL(opts.URL)
-	ropts, err := parseRedisURL(opts.URL)
+	client, cluster, err := newRedisClient(opts.URL)
 	if err != nil {
 		return nil, fmt.Errorf("cache: Redis URL %s: %w", display, err)
 	}
-	ropts.DialTimeout = 2 * time.Second
-	ropts.ReadTimeout = redisOpTimeout
-	ropts.WriteTimeout = redisOpTimeout
-	ropts.MaxRetries = 1
-	ropts.DialerRetries = 2
-	ropts.ContextTimeoutEnabled = true
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultRedisPrefix
+	}
+	if cluster && !strings.Contains(opts.Prefix, "{") {
+		// One hash slot for every key, so that the store's multi-key
+		// transactions and scripts work on a cluster.
+		opts.Prefix = "{" + opts.Prefix + "}"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -135,7 +143,6 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	if opts.RepairInterval <= 0 {
 		opts.RepairInterval = DefaultRepairInterval
 	}
-	client := redis.NewClient(ropts)
 	r := &Redis{
 		client:  client,
 		prefix:  opts.Prefix,
@@ -170,21 +177,69 @@ func NewRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	return r, nil
 }
 
-// parseRedisURL is redis.ParseURL without the URL in its errors (it may hold
-// a password).
-func parseRedisURL(raw string) (*redis.Options, error) {
-	if _, err := url.Parse(raw); err != nil {
+// newRedisClient returns a client for raw, in go-redis's own URL forms:
+//
+//	redis://[[user]:password@]host:port[/db]                  one server
+//	redis://[[user]:password@]sentinel:26379[/db]?master_name=NAME[&addr=sentinel2:26379…][&password=…]
+//	                                                          Redis Sentinel: the hosts are sentinels,
+//	                                                          userinfo their password, password= the master's
+//	redis://[[user]:password@]node:6379?addr=node2:6379[&addr=…]   Redis Cluster
+//
+// (rediss:// for TLS). cluster reports a Redis Cluster. Errors never hold
+// the URL (it may hold a password). NewClient is the same without cluster.
+func newRedisClient(raw string) (client redis.UniversalClient, cluster bool, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return nil, ue.Err
+			return nil, false, ue.Err
 		}
-		return nil, errors.New("invalid URL")
+		return nil, false, errors.New("invalid URL")
 	}
-	ro, err := redis.ParseURL(raw)
+	clean := func(err error) error {
+		msg := err.Error()
+		for _, s := range []string{raw, u.Redacted()} {
+			msg = strings.ReplaceAll(msg, s, RedactURL(raw))
+		}
+		if p := u.Query().Get("password"); p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+		return errors.New(msg)
+	}
+	q := u.Query()
+	switch {
+	case q.Has("master_name"):
+		o, err := redis.ParseFailoverURL(raw)
+		if err != nil {
+			return nil, false, clean(err)
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, redisOpTimeout, redisOpTimeout
+		o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled = 1, 2, true
+		return redis.NewFailoverClient(o), false, nil
+	case q.Has("addr"):
+		o, err := redis.ParseClusterURL(raw)
+		if err != nil {
+			return nil, false, clean(err)
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, redisOpTimeout, redisOpTimeout
+		o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled = 1, 2, true
+		return redis.NewClusterClient(o), true, nil
+	}
+	o, err := redis.ParseURL(raw)
 	if err != nil {
-		return nil, errors.New(strings.ReplaceAll(err.Error(), raw, RedactURL(raw)))
+		return nil, false, clean(err)
 	}
-	return ro, nil
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 2*time.Second, redisOpTimeout, redisOpTimeout
+	o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled = 1, 2, true
+	return redis.NewClient(o), false, nil
+}
+
+// NewClient returns a go-redis client for a Redis URL in any of the forms
+// NewRedis accepts (one server, Sentinel, Cluster), with the store's
+// timeouts; errors never hold the URL.
+func NewClient(rawURL string) (redis.UniversalClient, error) {
+	c, _, err := newRedisClient(rawURL)
+	return c, err
 }
 
 // NewRedisRetry calls NewRedis until it succeeds or ctx ends, waiting with
@@ -220,7 +275,7 @@ func (r *Redis) Kind() string { return "redis" }
 
 // Client returns the store's Redis client, for leader election and history
 // on the same Redis. It is closed by Close.
-func (r *Redis) Client() *redis.Client { return r.client }
+func (r *Redis) Client() redis.UniversalClient { return r.client }
 
 // Prefix returns the key prefix of the store.
 func (r *Redis) Prefix() string { return r.prefix }

@@ -199,7 +199,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	alerts := ""
 	str(&alerts, setting{"connect-alerts", "WALLBOARD_CONNECT_ALERTS", "true: subscribe to Connect's alerts (counted in metrics and logged at debug level, not shown)"}, "false")
 
-	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL (redis://[:password@]host:port/db); empty: in-process store"})
+	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL: redis://[:password@]host:port/db, Sentinel redis://[:sentinel-password@]sentinel:26379/db?master_name=NAME[&addr=sentinel2:26379][&password=…], Cluster redis://[:password@]node:6379?addr=node2:6379[&addr=…]; empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
 	staleAfter := ""
@@ -318,11 +318,20 @@ func checkURL(s string) error {
 	return nil
 }
 
-// Redact returns s, a URL, without any password in it.
+// Redact returns s, a URL, without any password in it: the userinfo's, and
+// a password= or sentinel_password= parameter (Redis Sentinel URLs).
 func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparseable URL)"
+	}
+	if q := u.Query(); q.Has("password") || q.Has("sentinel_password") {
+		for _, k := range []string{"password", "sentinel_password"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

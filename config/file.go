@@ -55,6 +55,8 @@ type Board struct {
 	Rotate          time.Duration // page rotation interval; 0: never rotate
 	BurnIn          time.Duration // how often the wall shifts a few pixels against burn-in; 0: never
 	EmbedOrigins    []string      // origins allowed to frame this board, on top of access.embed
+	// Forecast tunes the board's queue forecasts.
+	Forecast Forecast
 	// Alerts are the board's webhooks. Not part of what screens show, so
 	// left out of the board's fingerprint (json "-").
 	Alerts Alerts `json:"-"`
@@ -71,6 +73,22 @@ type Alerts struct {
 	Hold     time.Duration
 	Webhooks []Webhook
 }
+
+// Forecast tunes a board's queue forecasts (see README, "Forecast").
+type Forecast struct {
+	// AnswerWithin is the service level's answer time T: the share of
+	// contacts answered within it. Default DefaultAnswerWithin.
+	AnswerWithin time.Duration
+	// HandleTime is the average handle time assumed while the vendor gives
+	// none. Default DefaultHandleTime.
+	HandleTime time.Duration
+}
+
+// Forecast defaults.
+const (
+	DefaultAnswerWithin = 20 * time.Second
+	DefaultHandleTime   = 5 * time.Minute
+)
 
 // DefaultAlertHold is Alerts.Hold when the file gives none.
 const DefaultAlertHold = 30 * time.Second
@@ -239,12 +257,13 @@ const (
 	TileQueueTable     Tile = "queue_table"
 	TileAgentGrid      Tile = "agent_grid"
 	TileQueueGroups    Tile = "queue_groups" // UJET queue groups with their call and chat SLA
+	TileForecast       Tile = "forecast"     // the queue most likely to miss its SLA target (Erlang A)
 )
 
 // Tiles lists every tile.
 func Tiles() []Tile {
 	return []Tile{TileCallsWaiting, TileChatsWaiting, TileOtherWaiting, TileLongestWait, TileSLACall, TileSLAChat,
-		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid, TileQueueGroups}
+		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid, TileQueueGroups, TileForecast}
 }
 
 // DefaultTiles are the tiles of a board that lists none: today's wall.

@@ -751,7 +751,23 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 			"burn_in":       func(n *yaml.Node, f string) { rb.burnIn = p.burnIn(n, f) },
 			"embed_origins": func(n *yaml.Node, f string) { b.EmbedOrigins = p.origins(n, f) },
 			"alerts":        func(n *yaml.Node, f string) { b.Alerts = p.alerts(n, f) },
+			"forecast": func(n *yaml.Node, f string) {
+				p.mapping(n, f, map[string]func(*yaml.Node, string){
+					"answer_within": func(n *yaml.Node, f string) {
+						b.Forecast.AnswerWithin = p.span(n, f, time.Second, time.Hour)
+					},
+					"handle_time": func(n *yaml.Node, f string) {
+						b.Forecast.HandleTime = p.span(n, f, time.Second, 24*time.Hour)
+					},
+				})
+			},
 		})
+		if b.Forecast.AnswerWithin == 0 {
+			b.Forecast.AnswerWithin = DefaultAnswerWithin
+		}
+		if b.Forecast.HandleTime == 0 {
+			b.Forecast.HandleTime = DefaultHandleTime
+		}
 		if b.Alerts.Level == "" {
 			b.Alerts.Level = AlertCritical
 		}
@@ -982,6 +998,24 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 		}
 	}
 	return a
+}
+
+// span reads a duration between least and most (seconds or a Go duration).
+func (p *parser) span(n *yaml.Node, field string, least, most time.Duration) time.Duration {
+	v, vn, ok := p.scalar(n, field)
+	if !ok {
+		return 0
+	}
+	d, err := parseDuration(v)
+	switch {
+	case err != nil:
+		p.add(vn, field, "%s: %v", v, err)
+	case d < least || d > most:
+		p.add(vn, field, "%s: want between %s and %s", v, least, most)
+	default:
+		return d
+	}
+	return 0
 }
 
 // alerts reads a board's alerts: level, hold and webhooks.

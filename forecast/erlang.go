@@ -10,7 +10,10 @@
 // patience of hours). The package is pure: no clocks, no I/O.
 package forecast
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // Params describe one queue for the models. Times are in seconds.
 type Params struct {
@@ -35,10 +38,25 @@ type Result struct {
 	ServiceLevel float64 `json:"service_level"`
 	// Wait is the average wait in seconds over all contacts, answered or
 	// not (the average speed of answer in Erlang C). +Inf when the queue
-	// grows without bound (Erlang C with load ≥ agents).
+	// grows without bound (Erlang C with load ≥ agents); null in JSON.
 	Wait float64 `json:"wait_seconds"`
 	// Abandon is the share of contacts that give up (0 in Erlang C).
 	Abandon float64 `json:"abandon"`
+}
+
+// MarshalJSON writes an unbounded wait as null (JSON has no infinity).
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		PWait        float64  `json:"p_wait"`
+		ServiceLevel float64  `json:"service_level"`
+		Wait         *float64 `json:"wait_seconds"`
+		Abandon      float64  `json:"abandon"`
+	}
+	out := plain{PWait: r.PWait, ServiceLevel: r.ServiceLevel, Abandon: r.Abandon}
+	if !math.IsInf(r.Wait, 0) && !math.IsNaN(r.Wait) {
+		out.Wait = &r.Wait
+	}
+	return json.Marshal(out)
 }
 
 // ErlangC predicts p with callers of infinite patience (Patience is

@@ -89,17 +89,20 @@ func Make(in Inputs) Forecast {
 // Summary is the forecast in a few words for a tile.
 func (f Forecast) Summary() string {
 	switch {
-	case !f.Enough:
-		return f.Reason
 	case f.BreachIn != nil && *f.BreachIn == 0:
 		return "SLA below target"
 	case f.BreachIn != nil:
-		return fmt.Sprintf("SLA below target in ~%d min", int(math.Ceil(*f.BreachIn)))
+		return fmt.Sprintf("SLA below target in ~%d min", Minutes(*f.BreachIn))
+	case !f.Enough:
+		return f.Reason
 	case f.Gap > 0:
 		return fmt.Sprintf("%d agents short", f.Gap)
 	}
 	return "on target"
 }
+
+// Minutes rounds a BreachIn up to whole minutes (at least 1).
+func Minutes(m float64) int { return max(1, int(math.Ceil(m-1e-6))) }
 
 // EstimatePatience is the maximum-likelihood mean patience for exponential
 // patience from a period's total waiting time (of answered and abandoned

@@ -27,6 +27,10 @@ type Sample struct {
 	SLACall            *float64  `json:"sla_call"` // nil when unknown: never 0 for unknown
 	SLAChat            *float64  `json:"sla_chat"`
 	Stale              bool      `json:"stale,omitempty"` // a source of the figures was failing
+	// Answered and Abandoned are a queue's day counts at the sample, when
+	// its vendor gives them (the forecast's arrivals are their growth).
+	Answered  *int `json:"answered,omitempty"`
+	Abandoned *int `json:"abandoned,omitempty"`
 }
 
 // Store keeps series of samples, at most one per resolution step (a later
@@ -90,7 +94,8 @@ func BoardKey(id string) string { return "board:" + id }
 
 // QueueSample is the sample of q at now.
 func QueueSample(q model.Queue, now time.Time, stale bool) Sample {
-	s := Sample{At: now, Waiting: q.Waiting, LongestWaitSeconds: waitSeconds(q.OldestSince, now), Stale: stale}
+	s := Sample{At: now, Waiting: q.Waiting, LongestWaitSeconds: waitSeconds(q.OldestSince, now), Stale: stale,
+		Answered: clone(q.Answered), Abandoned: clone(q.Abandoned)}
 	switch q.Channel {
 	case "call":
 		s.SLACall = clone(q.SLAPercent)
@@ -120,7 +125,7 @@ func waitSeconds(since *time.Time, now time.Time) float64 {
 	return max(0, now.Sub(*since).Seconds())
 }
 
-func clone(p *float64) *float64 {
+func clone[T any](p *T) *T {
 	if p == nil {
 		return nil
 	}

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wallboard/wallboard/forecast"
 )
 
 // State is the normalized state of an agent, the same for every vendor.
@@ -71,6 +73,9 @@ type Queue struct {
 	SLAPercent         *float64   `json:"sla_percent"`          // nil when the vendor says null: never 0 for unknown
 	Answered           *int       `json:"answered,omitempty"`
 	Abandoned          *int       `json:"abandoned,omitempty"`
+	// Forecast is set by the board API only: the queue's Erlang A and C
+	// forecast with its inputs. Never stored.
+	Forecast *forecast.Forecast `json:"forecast,omitempty"`
 }
 
 // QueueGroup is a vendor's own grouping of queues, per channel: UJET's queue

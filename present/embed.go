@@ -35,7 +35,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		s.Error = "" // a tile is too small for errors: stale says enough
 		v.Sources = append(v.Sources, s)
 	}
-	c := p.Eval.Tile(kind)
+	c := p.tileCheck(kind)
 	v.Level, v.Reason = string(c.Level), c.Reason
 	if v.Level == "" {
 		v.Level = string(boards.LevelNone)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wallboard/wallboard/boards"
+	"github.com/wallboard/wallboard/forecast"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
@@ -44,6 +45,8 @@ type Board struct {
 	queueFeed views.Feed
 	agentFeed views.Feed
 	states    []views.StateCount
+
+	forecasts map[boards.QueueKey]forecast.Forecast
 
 	msgURL string
 	msgs   []views.FloorMessage

@@ -36,6 +36,7 @@ func (p *Board) Supervisor() views.Supervisor {
 		NoSources:   len(mb.Sources) == 0,
 		DataSince:   p.dataSince,
 		States:      p.states,
+		Forecasts:   p.forecasts != nil,
 		MessagesURL: p.msgURL,
 		Messages:    p.msgs,
 		MessageLog:  p.msgLog,
@@ -58,7 +59,7 @@ func (p *Board) Supervisor() views.Supervisor {
 	}
 	for _, kind := range def.Tiles {
 		t := tile(kind)
-		c := p.Eval.Tile(kind)
+		c := p.tileCheck(kind)
 		st := views.SupervisorTile{ID: string(kind), Label: t.SupervisorLabel(), Level: string(c.Level), Reason: c.Reason}
 		switch {
 		case t.Figure != nil:
@@ -98,6 +99,7 @@ func (p *Board) Supervisor() views.Supervisor {
 			Index:        len(v.Queues),
 			Answered:     Count(q.Answered),
 			Abandoned:    Count(q.Abandoned),
+			Forecast:     p.forecastRow(q),
 		}
 		if q.Answered != nil {
 			row.KAnswered = strconv.Itoa(*q.Answered)

@@ -74,6 +74,8 @@ var registry = []Tile{
 	{Kind: config.TileQueueTable, Label: "Queues", ShortLabel: "Breached", Embed: views.EmbedQueues, Body: true},
 	{Kind: config.TileAgentGrid, Label: "Agents", Feed: FeedAgents, Embed: views.EmbedAgents, Body: true},
 	{Kind: config.TileQueueGroups, Label: "SLA by queue group", Embed: views.EmbedGroups, Body: true},
+	{Kind: config.TileForecast, Label: "SLA forecast", WallID: "t-forecast", Embed: views.EmbedFigure,
+		Figure: func(p *Board, _ boards.Check) Figure { f, _ := p.forecastTile(); return f }},
 }
 
 // Tiles returns the registry: every tile a board or an embed can show.

@@ -43,7 +43,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 
 	for _, kind := range def.Tiles {
 		t := tile(kind)
-		c := p.Eval.Tile(kind)
+		c := p.tileCheck(kind)
 		if t.Body {
 			w.Body = append(w.Body, string(kind))
 			if kind == config.TileQueueGroups {

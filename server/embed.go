@@ -73,7 +73,7 @@ func (s *Server) mountEmbed(r router) {
 		s.registerView(embedViewName(t), s.renderEmbed(t))
 	}
 	r.embed("/embed/:id/:tile", s.handleEmbed)
-	r.live("/embed/:id/:tile/ws", s.handleEmbedWS)
+	r.embedLive("/embed/:id/:tile/ws", s.handleEmbedWS)
 }
 
 // embedTile returns the tile named name, or false when the vocabulary has none.

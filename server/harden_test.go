@@ -1,12 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/wallboard/wallboard/access"
 	"github.com/wallboard/wallboard/model"
@@ -126,5 +130,73 @@ func TestReadyz(t *testing.T) {
 	}
 	if code, _ := status("/healthz"); code != http.StatusOK {
 		t.Errorf("healthz with the store down: %d", code)
+	}
+}
+
+// login signs in on ts and returns the session cookie.
+func login(t *testing.T, ts *testServer) *http.Cookie {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+"/login", strings.NewReader(url.Values{"username": {"ana"}, "password": {testPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == access.SessionCookie {
+			return ck
+		}
+	}
+	t.Fatalf("login: %s, no session cookie", resp.Status)
+	return nil
+}
+
+// Websocket origins per board and per view: beta's embed socket refuses
+// alpha's embed origin, and the supervisor and wall sockets refuse every
+// embed origin (only the page's own origin opens them).
+func TestWebsocketOriginsPerBoardAndView(t *testing.T) {
+	set := loadSet(t, "boards:\n  - id: alpha\n    embed_origins: [https://alpha.example]\n  - id: beta\n    embed_origins: [https://beta.example]\n", nil)
+	cfg := guardConfig(t)
+	cfg.BoardFrameOrigins = map[string][]string{"alpha": {"https://alpha.example"}, "beta": {"https://beta.example"}}
+	g := newGuard(t, cfg)
+	ts := startServer(t, Options{Guard: g, Boards: fixedSet(set)})
+	mustPut(t, ts.store, fixture(time.Now(), 5, 3))
+	session := login(t, ts)
+	tok := g.IssueDisplayToken(access.AllBoards, "intranet")
+	dial := func(path, origin string, cookie *http.Cookie) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h := http.Header{"Origin": {origin}, "Cookie": {cookie.Name + "=" + cookie.Value}}
+		c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+path, &websocket.DialOptions{HTTPHeader: h})
+		if err != nil {
+			if resp == nil {
+				t.Fatalf("dial %s: %v", path, err)
+			}
+			return resp.StatusCode
+		}
+		c.CloseNow()
+		return http.StatusSwitchingProtocols
+	}
+	display := &http.Cookie{Name: access.DisplayCookie, Value: tok}
+	for _, c := range []struct {
+		path, origin string
+		cookie       *http.Cookie
+		ok           bool
+	}{
+		{"/embed/beta/queue_table/ws", "https://beta.example", display, true},
+		{"/embed/beta/queue_table/ws", "https://alpha.example", display, false},
+		{"/embed/alpha/queue_table/ws", "https://alpha.example", display, true},
+		{"/embed/alpha/queue_table/ws", ts.http.URL, display, true},
+		{"/boards/alpha/ws", "https://alpha.example", display, false},
+		{"/boards/alpha/ws", ts.http.URL, display, true},
+		{"/boards/alpha/supervisor/ws", "https://alpha.example", session, false},
+		{"/boards/beta/supervisor/ws", "https://beta.example", session, false},
+		{"/boards/alpha/supervisor/ws", ts.http.URL, session, true},
+	} {
+		if st := dial(c.path, c.origin, c.cookie); (st == http.StatusSwitchingProtocols) != c.ok {
+			t.Errorf("%s from %s: %d, want allowed=%v", c.path, c.origin, st, c.ok)
+		}
 	}
 }

@@ -385,7 +385,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		}
 		mb := b.Apply(states, now)
 		s.markHealth(&mb, storeDown)
-		p := present.New(b, mb, storeDown)
+		p := present.New(b, mb, storeDown).WithForecasts(s.forecasts(ctx, b, mb))
 		if s.o.Messages != nil {
 			m := msgs
 			m.URL = messagesURL(b.ID)
@@ -460,7 +460,7 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 	}
 	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
 	if s.o.Guard != nil {
-		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns()
+		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
 	}
 	conn, err := websocket.Accept(c.Response(), c.Request(), opts)
 	if err != nil {

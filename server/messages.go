@@ -94,7 +94,7 @@ func (s *Server) readMessages(ctx context.Context, now time.Time) (present.Messa
 
 // present prepares board def's snapshot with its floor messages.
 func (s *Server) present(ctx context.Context, def *boards.Board, mb model.Board, storeDown bool) *present.Board {
-	p := present.New(def, mb, storeDown)
+	p := present.New(def, mb, storeDown).WithForecasts(s.forecasts(ctx, def, mb))
 	if s.o.Messages != nil {
 		m, _, _ := s.readMessages(ctx, mb.GeneratedAt)
 		m.URL = messagesURL(def.ID)

@@ -7,15 +7,15 @@
 //	GET /                   board index                       signed-in user
 //	GET /login, /logout     sign-in (package access)          public
 //	GET /boards/{id}        TV wall, fully rendered           display link/cookie or user
-//	GET /boards/{id}/ws     websocket: wall fragments         same credentials, Origin checked
+//	GET /boards/{id}/ws     websocket: wall fragments         same credentials, own Origin only
 //	GET /boards/{id}/supervisor     supervisor view (supervisor.go)   signed-in user
-//	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, Origin checked
+//	GET /boards/{id}/supervisor/ws  websocket: supervisor fragments   signed-in user, own Origin only
 //	POST /boards/{id}/supervisor/messages[/{mid}/remove]  floor messages (messages.go)  signed-in user, same origin
 //	GET /api/v1/boards/{id} the board's snapshot (model.Board, full names)  user
 //	GET /api/v1/boards/{id}/history  sampled waiting, longest wait, SLA    user
 //	GET /api/v1/status      version, store kind, per-source health         user
 //	GET /embed/{id}/{tile}  one tile, no chrome, for iframes (embed.go)   display link/cookie or user; framed by the board's allowed origins only
-//	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, Origin checked
+//	GET /embed/{id}/{tile}/ws  websocket: the tile's fragments          same credentials, own Origin or the board's frame origins
 //	GET /static/{hash}/*    embedded assets, cached for a year              public
 //	GET /healthz            liveness                                         public
 //	GET /readyz             ready: the store answers and a source is current  public
@@ -134,6 +134,7 @@ type Server struct {
 	hub        *hub
 	metrics    *serverMetrics
 	msgs       messageState
+	fc         forecastCache
 }
 
 // New returns a server for o.
@@ -384,6 +385,16 @@ func (r router) live(path string, h echo.HandlerFunc) {
 	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireSameCredentials(access.PathSegment(1))))
 }
 
+// embedLive mounts an embed's websocket: the credentials its page needs,
+// and the page's own Origin or one that may frame that board's embeds.
+func (r router) embedLive(path string, h echo.HandlerFunc) {
+	if r.g == nil {
+		r.e.GET(path, h)
+		return
+	}
+	r.e.GET(path, h, echo.WrapMiddleware(r.g.RequireEmbedCredentials(access.PathSegment(1))))
+}
+
 // securityHeaders, without a Guard: no inline scripts or styles anywhere, so
 // the policy needs no unsafe-inline.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
@@ -469,9 +480,16 @@ const storeDownError = present.StoreDownError
 // storeDownError (their updated_at still says how old the data is): like the
 // wall, stale but never blank and never presented as current.
 func (s *Server) handleBoardAPI(c echo.Context) error {
-	_, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
+	def, mb, _, ok := s.boardData(c.Request().Context(), c.Param("id"))
 	if !ok {
 		return c.JSON(http.StatusNotFound, apiError{Error: "no such board: " + c.Param("id")})
+	}
+	if fc := s.forecasts(c.Request().Context(), &def, mb); fc != nil {
+		for i := range mb.Queues {
+			if f, ok := fc[boards.QueueKey{Source: mb.Queues[i].Source, ID: mb.Queues[i].ID}]; ok {
+				mb.Queues[i].Forecast = &f
+			}
+		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, mb)

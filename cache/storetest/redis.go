@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wallboard/wallboard/cache"
 )
 
 // Client returns a go-redis client of rawURL, closed at the test's end.
@@ -72,12 +74,11 @@ func Prefix(t testing.TB, rawURL string) string {
 
 // DeletePrefix deletes every key that starts with prefix.
 func DeletePrefix(t testing.TB, rawURL, prefix string) {
-	opts, err := redis.ParseURL(rawURL)
+	c, err := cache.NewClient(rawURL)
 	if err != nil {
 		t.Errorf("clean up Redis: %v", err)
 		return
 	}
-	c := redis.NewClient(opts)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -106,6 +107,22 @@ type RedisServer struct {
 	dir  string
 	cmd  *exec.Cmd
 	exit chan struct{}
+}
+
+// SentinelURL returns the URL of a Redis Sentinel setup for tests, named by
+// WALLBOARD_TEST_REDIS_SENTINEL_URL (redis://sentinel:26379/0?master_name=…,
+// the form cache.NewRedis accepts; .ci/run starts one). Without it the
+// test is skipped, or fails when the CI environment variable is set.
+func SentinelURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("WALLBOARD_TEST_REDIS_SENTINEL_URL")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Redis Sentinel for tests: set WALLBOARD_TEST_REDIS_SENTINEL_URL (.ci/run starts one)")
+		}
+		t.Skip("no Redis Sentinel for tests (set WALLBOARD_TEST_REDIS_SENTINEL_URL; .ci/run starts one)")
+	}
+	return u
 }
 
 // StartRedis starts redis-server on a free loopback port and stops it at the
