@@ -175,6 +175,20 @@ func (h *hub) observe(states []model.SourceState, err error) (show []model.Sourc
 	return h.lastGood, true
 }
 
+// memberships returns the vendors' organisations (which teams take which
+// queues) of the last good states, by source.
+func (h *hub) memberships() map[string]*model.Membership {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]*model.Membership{}
+	for i := range h.lastGood {
+		if m := h.lastGood[i].Membership; m != nil {
+			out[h.lastGood[i].Source] = m
+		}
+	}
+	return out
+}
+
 // active returns the (board, view) pairs that have clients, grouped by board.
 func (h *hub) active() map[string][]string {
 	h.mu.Lock()
