@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -128,6 +130,7 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	rate := fs.Duration("rate-limit", time.Second, "minimum spacing between UJET requests; faster ones get 429")
 	maxPer := fs.Int("max-per", ujet.MaxPer, "most records a UJET list page holds whatever per asks (25 imitates servers that cap pages)")
 	signalr := fs.String("signalr", "classic", "Connect hub protocol: classic (ASP.NET SignalR 2 at /webapi/signalr, hub GoldDataHub, as Connect 4.x ships) or core (ASP.NET Core SignalR at /webapi/hubs/gold)")
+	surge := fs.String("surge", "", "UJET queue to flood so that it drifts into an SLA breach, as menu-path-id:lang:channel=factor (e.g. 11:en:call=4: four times its usual calls); the wallboard's forecast sees it coming")
 	noWS := fs.Bool("no-websockets", false, "classic hub: refuse websockets, like an IIS host without the WebSocket feature (serverSentEvents and longPolling remain)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: wallboard simulate [flags]\n\nServes simulated contact centers behind the UJET Manager API (/manager/api/v1)\nand the Clarity Connect Web API v2 (/webapi/api, with a classic SignalR hub at /webapi/signalr\nor a Core one at /webapi/hubs/gold, see --signalr).\n\nFlags:\n")
@@ -146,6 +149,11 @@ func runSimulate(ctx context.Context, args []string, _ func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	if *surge != "" {
+		if err := applySurge(sim.ujetCenter, *surge); err != nil {
+			return err
+		}
+	}
 	base := "http://" + sim.addr.String()
 	fmt.Fprintf(stdout, `Simulated UJET Manager API at %[1]s/manager/api/v1 and Clarity Connect at %[1]s/webapi/api.
 Point a wallboard at them with:
@@ -157,4 +165,26 @@ Point a wallboard at them with:
 		ready(sim.addr.String())
 	}
 	return g.Wait()
+}
+
+// applySurge parses "menu-path-id:lang:channel=factor" and surges that
+// queue of c.
+func applySurge(c *simulator.Center, spec string) error {
+	q, f, ok := strings.Cut(spec, "=")
+	parts := strings.Split(q, ":")
+	if !ok || len(parts) != 3 {
+		return fmt.Errorf("simulate: --surge %q: want menu-path-id:lang:channel=factor, e.g. 11:en:call=4", spec)
+	}
+	id, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return fmt.Errorf("simulate: --surge %q: menu path id %q is not a number", spec, parts[0])
+	}
+	factor, err := strconv.ParseFloat(f, 64)
+	if err != nil {
+		return fmt.Errorf("simulate: --surge %q: factor %q is not a number", spec, f)
+	}
+	if err := c.Surge(id, parts[1], parts[2], factor); err != nil {
+		return fmt.Errorf("simulate: --surge: %w", err)
+	}
+	return nil
 }

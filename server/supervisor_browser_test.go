@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wallboard/wallboard/history"
@@ -212,6 +213,27 @@ func TestBrowserSupervisorFiltersSortLiveAndTrends(t *testing.T) {
 	st.Queues[8].SLAPercent = ptr(12.0) // Onboarding / 2, was 66%
 	mustPut(t, ls.store, st)
 	waitJS(t, ctx, `document.getElementById('sv-sound').dataset.beeps === '2'`, 5*time.Second)
+
+	// Browser notifications: off by default; turned on (the browser grants
+	// the permission), a new critical breach shows one.
+	if b := eval[string](t, ctx, `document.getElementById('sv-notify').getAttribute('aria-pressed')`); b != "false" {
+		t.Errorf("notifications %q, want off by default", b)
+	}
+	if _, err := chromedp.Call(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: ls.url(""),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Click("#sv-notify")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.getElementById('sv-notify').getAttribute('aria-pressed') === 'true' && localStorage.getItem('wallboard.supervisor.notify') === 'on'`, 3*time.Second)
+	st.Queues[5].SLAPercent = ptr(90.0) // back to OK, then critical again
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `document.querySelector('#sv-queues tr[data-qid="`+st.Queues[5].ID+`"]').dataset.level !== 'critical'`, 5*time.Second)
+	st.Queues[5].SLAPercent = ptr(20.0)
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `Number(document.getElementById('sv-notify').dataset.notified) >= 1`, 5*time.Second)
 }
 
 // A bookmarked URL opens filtered and sorted, and stays so through live

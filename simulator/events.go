@@ -108,6 +108,10 @@ func (c *Center) rate(q *queue) float64 {
 // are thinned to the time-varying rate when they happen.
 func (c *Center) scheduleArrival(qi int) {
 	max := c.queues[qi].perSecond * (1 + rateSwing)
+	if max <= 0 { // stopped by Surge: look again in a minute
+		c.schedule(event{kind: evArrival, idx: qi}, 60)
+		return
+	}
 	c.schedule(event{kind: evArrival, idx: qi}, c.rng.ExpFloat64()/max)
 }
 

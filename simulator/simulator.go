@@ -98,6 +98,7 @@ type agent struct {
 type queue struct {
 	Queue
 	perSecond float64 // base arrival rate, simulated contacts per second
+	base      float64 // perSecond before the first Surge; 0: never surged
 	phase     float64
 	agents    []int // agent indexes serving the queue
 	waiting   []*contact
@@ -445,6 +446,28 @@ func (c *Center) Enqueue(menuPathID int, lang, channel string) error {
 			c.arrive(qi)
 			c.dispatch()
 			c.notify()
+			return nil
+		}
+	}
+	return fmt.Errorf("simulator: no queue for menu path %d, lang %q, channel %q", menuPathID, lang, channel)
+}
+
+// Surge multiplies the arrival rate of a queue by factor (1 restores the
+// usual rate, 0 stops its arrivals): a queue that gets more contacts than
+// its agents can answer drifts into an SLA breach over the next minutes,
+// for demos and for tests of the forecast.
+func (c *Center) Surge(menuPathID int, lang, channel string, factor float64) error {
+	if factor < 0 || math.IsNaN(factor) || math.IsInf(factor, 0) {
+		return fmt.Errorf("simulator: surge factor %v: want 0 or more", factor)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, q := range c.queues {
+		if q.MenuPathID == menuPathID && q.Lang == lang && q.Channel == channel {
+			if q.base == 0 {
+				q.base = q.perSecond
+			}
+			q.perSecond = q.base * factor
 			return nil
 		}
 	}

@@ -476,3 +476,50 @@ func BenchmarkAdvanceSimulatedHour(b *testing.B) {
 		}
 	}
 }
+
+// A surged queue drifts into breach: its SLA over the last 15 minutes
+// falls well below where it was, while the same seed without the surge
+// stays where it was.
+func TestSurgeDrivesAQueueIntoBreach(t *testing.T) {
+	start := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	run := func(factor float64) (before, after float64, q Queue) {
+		c := New(Options{Seed: 7, Start: start})
+		truth := c.Truth()
+		for _, tq := range truth.Queues {
+			if tq.Channel == "call" {
+				q = tq
+				break
+			}
+		}
+		sla := func(now time.Time) float64 {
+			for _, s := range c.Truth().SLA("call", 15, now) {
+				if s.MenuPathID == q.MenuPathID && s.Lang == q.Lang && s.Percent != nil {
+					return *s.Percent
+				}
+			}
+			return -1
+		}
+		before = sla(start)
+		if err := c.Surge(q.MenuPathID, q.Lang, q.Channel, factor); err != nil {
+			t.Fatal(err)
+		}
+		end := start.Add(30 * time.Minute)
+		for at := start; !at.After(end); at = at.Add(10 * time.Second) {
+			c.Advance(at)
+		}
+		return before, sla(end), q
+	}
+	before, surged, q := run(6)
+	_, usual, _ := run(1)
+	t.Logf("queue %d:%s:%s (%s): SLA %.0f%% before; after 30 min %.0f%% surged ×6, %.0f%% as usual", q.MenuPathID, q.Lang, q.Channel, q.Path, before, surged, usual)
+	if surged < 0 || surged > usual-20 || surged > 70 {
+		t.Errorf("surged SLA %.0f%%, usual %.0f%%: want the surge to drive it into breach", surged, usual)
+	}
+	c := New(Options{Seed: 7, Start: start})
+	if err := c.Surge(q.MenuPathID, q.Lang, q.Channel, -1); err == nil {
+		t.Error("a negative surge accepted")
+	}
+	if err := c.Surge(999999, "xx", "call", 2); err == nil {
+		t.Error("an unknown queue surged")
+	}
+}

@@ -17,7 +17,8 @@
 // load and once a minute) and compares every tile's and queue's
 // data-level with the last one seen: a rise to warn or critical is a breach,
 // listed newest first (at most MAX_BREACHES). An optional tone (Web Audio,
-// off by default, remembered in localStorage) sounds on a new critical one.
+// off by default, remembered in localStorage) sounds on a new critical one,
+// and, opted in, a browser notification shows it.
 // Ticking durations and the clock come from wallboard.js ([data-since]).
 (function () {
   "use strict";
@@ -25,6 +26,7 @@
   var MAX_BREACHES = 100;
   var HISTORY_EVERY = 60000;
   var SOUND_KEY = "wallboard.supervisor.sound";
+  var NOTIFY_KEY = "wallboard.supervisor.notify";
   var FILTERS = ["q", "team", "state", "queue", "sort", "qsort", "hours"];
   var DEFAULT_HOURS = 4;
   // Columns whose first click sorts largest first.
@@ -231,7 +233,10 @@
       seen[key] = lvl;
       if (RANK[lvl] >= RANK.warn && RANK[lvl] > RANK[prev]) {
         addBreach(el.getAttribute("data-breach-name") || key, lvl, el.getAttribute("data-reason") || "", at, first, key);
-        if (!first && lvl === "critical") { critical = true; }
+        if (!first && lvl === "critical") {
+          critical = true;
+          notify(el.getAttribute("data-breach-name") || key, el.getAttribute("data-reason") || "", key);
+        }
       }
     });
     levels = seen; // forgets what left the board: memory stays bounded
@@ -267,6 +272,36 @@
     setText($("sv-breach-count"), breachCount > MAX_BREACHES ? "latest " + MAX_BREACHES + " of " + breachCount : String(breachCount));
     var empty = $("sv-breach-empty");
     if (empty) { empty.hidden = true; }
+  }
+
+  // --- browser notifications -----------------------------------------------
+
+  // Opt-in (the button asks the browser's permission; the choice is kept in
+  // localStorage): a system notification for each new critical breach, so a
+  // supervisor in another tab or window sees it. One per breach key at a
+  // time (tag), never for what was already in breach when the page opened.
+  function notifyOn() {
+    try {
+      return window.localStorage.getItem(NOTIFY_KEY) === "on" && "Notification" in window && Notification.permission === "granted";
+    } catch (e) { return false; }
+  }
+
+  function showNotify() {
+    var b = $("sv-notify");
+    if (!b) { return; }
+    if (!("Notification" in window)) { b.hidden = true; return; }
+    var on = notifyOn();
+    b.setAttribute("aria-pressed", String(on));
+    b.textContent = on ? "Notifications on" : (Notification.permission === "denied" ? "Notifications blocked" : "Notifications off");
+  }
+
+  function notify(name, reason, key) {
+    if (!notifyOn()) { return; }
+    var b = $("sv-notify");
+    if (b) { b.setAttribute("data-notified", String(Number(b.getAttribute("data-notified") || 0) + 1)); }
+    try {
+      new Notification("Critical: " + name, { body: reason, tag: "wallboard:" + key });
+    } catch (e) { /* some browsers allow notifications only from a service worker */ }
   }
 
   // --- sound ---------------------------------------------------------------
@@ -516,11 +551,28 @@
         changed();
       });
     }
+    var nb = $("sv-notify");
+    if (nb) {
+      nb.addEventListener("click", function () {
+        if (!("Notification" in window)) { return; }
+        var want = !notifyOn();
+        function save() {
+          try { window.localStorage.setItem(NOTIFY_KEY, want ? "on" : "off"); } catch (e) { /* private mode */ }
+          showNotify();
+        }
+        if (want && Notification.permission !== "granted") {
+          Notification.requestPermission().then(save, save);
+        } else {
+          save();
+        }
+      });
+    }
     var sound = $("sv-sound");
     if (sound) {
       sound.addEventListener("click", function () {
         try { window.localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on"); } catch (e) { /* private mode: stays off */ }
         showSound();
+    showNotify();
         if (soundOn()) { beep(true); }
       });
     }
