@@ -260,7 +260,19 @@ func TestFollowsAUJETServerWithinItsRateLimit(t *testing.T) {
 		}
 	}
 
-	// Changes: force statuses and measure how long the board takes to show them.
+	// Changes: force statuses and measure how long the board takes to show
+	// them, once the start-up reads (reference data, day counts, queue
+	// groups) are done and the live lists have their usual share.
+	waitBoard(t, base, 60*time.Second, "start-up reads done", func(b model.Board) bool {
+		for _, s := range b.Sources {
+			for _, kind := range []string{"reference", "day_counts", "queue_groups"} {
+				if s.Fresh[kind].IsZero() {
+					return false
+				}
+			}
+		}
+		return len(b.Sources) > 0
+	})
 	var lags []time.Duration
 	agentIDs := make([]int, 0, len(loggedIn))
 	for _, a := range loggedIn {

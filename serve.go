@@ -97,13 +97,16 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 			return fmt.Errorf("ujet: %w", err)
 		}
 		pcfg := poller.Config{
-			SLAMinutes: sources.UJET.SLAMinutes,
-			StatusMap:  st.ujetStatuses,
+			SLAMinutes:     sources.UJET.SLAMinutes,
+			StatusMap:      st.ujetStatuses,
+			Interval:       sources.UJET.Interval(),
+			DayCountsEvery: sources.UJET.DayCountsEvery,
+			Zones:          func() []string { return st.Boards().TimeZones() },
 		}
 		if r, ok := store.(*cache.Redis); ok {
-			// The customer's 1 request/s holds across replicas even while
-			// two briefly both lead.
-			pcfg.Budget = budget.NewRedis(r.Client(), r.Prefix()+"budget:ujet:"+sources.UJET.Subdomain, poller.DefaultInterval)
+			// The fleet's share of the customer's 1 request/s holds
+			// across replicas even while two briefly both lead.
+			pcfg.Budget = budget.NewRedis(r.Client(), r.Prefix()+"budget:ujet:"+sources.UJET.Subdomain, sources.UJET.Interval())
 		}
 		p := poller.New(client, store, pcfg, log)
 		role := newRole("ujet")

@@ -101,10 +101,12 @@ func startDemo(ctx context.Context, g *errgroup.Group, cfg config.Config, log *s
 	log.Info("demo: simulated vendor APIs on loopback", "ujet", base+"/manager/api/v1", "connect", base+"/webapi/api")
 	return demoSources{
 		ujet: config.UJET{
-			BaseURL:    base + "/manager/api/v1",
-			Subdomain:  ujet.DefaultSubdomain,
-			Token:      ujet.DefaultToken,
-			SLAMinutes: cfg.UJET.SLAMinutes,
+			BaseURL:        base + "/manager/api/v1",
+			Subdomain:      ujet.DefaultSubdomain,
+			Token:          ujet.DefaultToken,
+			SLAMinutes:     cfg.UJET.SLAMinutes,
+			DayCountsEvery: cfg.UJET.DayCountsEvery,
+			MaxRPS:         cfg.UJET.MaxRPS,
 		},
 		connect: config.Connect{
 			URL:      base,

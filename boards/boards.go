@@ -63,6 +63,18 @@ func (s *Set) Get(id string) (*Board, bool) {
 	return b, ok
 }
 
+// TimeZones lists the time zones boards count their day in, besides the
+// server's own, each once.
+func (s *Set) TimeZones() []string {
+	var out []string
+	for _, b := range s.list {
+		if b.TimeZone != "" && !slices.Contains(out, b.TimeZone) {
+			out = append(out, b.TimeZone)
+		}
+	}
+	return out
+}
+
 // List returns the boards in file order (the built-in "all" first when the
 // file does not define it). The slice is the caller's.
 func (s *Set) List() []*Board { return append([]*Board(nil), s.list...) }
@@ -213,6 +225,14 @@ func (b *Board) resolveConnect(st ConnectStructure) connectResolved {
 // sources, queues and agents, merged and sorted exactly as model.Merge does.
 // It does not change states.
 func (b *Board) Apply(states []model.SourceState, now time.Time) model.Board {
+	if b.TimeZone != "" {
+		// Today's counts from midnight in the board's zone.
+		zoned := make([]model.SourceState, len(states))
+		for i := range states {
+			zoned[i] = states[i].InZone(b.TimeZone)
+		}
+		states = zoned
+	}
 	mb := model.Board{ID: b.ID, Title: b.Title, GeneratedAt: now, Sources: make([]model.Health, 0, len(states))}
 	conn := b.connectFor(states)
 	// Pick first, then copy into slices allocated once, at their size.

@@ -788,3 +788,34 @@ func TestAgentStateTimeLimits(t *testing.T) {
 		t.Errorf("agent on break for 12 min: %+v, want warn by the away limit", c)
 	}
 }
+
+// A board counts its day from midnight in its own time zone: the source's
+// counts for that zone replace the server's; other boards keep the server's.
+func TestBoardTimeZoneCounts(t *testing.T) {
+	s := load(t, "boards:\n  - id: paris\n    time_zone: Europe/Paris\n  - id: here\n")
+	if got := s.TimeZones(); len(got) != 1 || got[0] != "Europe/Paris" {
+		t.Fatalf("time zones %v", got)
+	}
+	n := func(v int) *int { return &v }
+	st := model.SourceState{
+		Health: model.Health{Source: "ujet", Kind: "ujet", OK: true},
+		Queues: []model.Queue{{Source: "ujet", ID: "501:en:call", Name: "Support", Channel: "call", Answered: n(40), Abandoned: n(4)},
+			{Source: "ujet", ID: "502:en:call", Name: "Sales", Channel: "call", Answered: n(1), Abandoned: n(0)}},
+		Days: []model.DayCounts{{Zone: "Europe/Paris", Queues: map[string]model.QueueDay{"501:en:call": {Answered: 7, Abandoned: 1}}}},
+	}
+	states := []model.SourceState{st}
+	paris := get(t, s, "paris").Apply(states, t0)
+	here := get(t, s, "here").Apply(states, t0)
+	if q := paris.Queues[1]; *q.Answered != 7 || *q.Abandoned != 1 {
+		t.Errorf("Paris board: Support %d/%d, want 7/1", *q.Answered, *q.Abandoned)
+	}
+	if q := paris.Queues[0]; *q.Answered != 0 || *q.Abandoned != 0 {
+		t.Errorf("Paris board: Sales %d/%d, want 0/0 (nothing since Paris midnight)", *q.Answered, *q.Abandoned)
+	}
+	if q := here.Queues[1]; *q.Answered != 40 || *q.Abandoned != 4 {
+		t.Errorf("server-zone board: Support %d/%d, want 40/4", *q.Answered, *q.Abandoned)
+	}
+	if *states[0].Queues[0].Answered != 40 {
+		t.Error("Apply changed its input")
+	}
+}

@@ -33,6 +33,7 @@ type Store interface {
 	Kind() string
 	// Close releases the store's resources and closes subscriptions.
 	Close() error
+	Ledger
 }
 
 // ErrClosed is returned by a store that has been closed.

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ type Memory struct {
 	sources map[string]model.SourceState
 	hub     *hub
 	closed  bool
+	ledgers map[string]map[string]string
 	msgs    messages
 }
 
@@ -98,6 +100,22 @@ func cloneState(st model.SourceState) model.SourceState {
 		q.SLAPercent = clonePtr(q.SLAPercent)
 		q.Answered = clonePtr(q.Answered)
 		q.Abandoned = clonePtr(q.Abandoned)
+		q.AverageHandleSeconds = clonePtr(q.AverageHandleSeconds)
+		q.AverageAnswerSeconds = clonePtr(q.AverageAnswerSeconds)
+		q.OpensAt = clonePtr(q.OpensAt)
+	}
+	st.Fresh = maps.Clone(st.Fresh)
+	if st.Days != nil {
+		st.Days = append([]model.DayCounts{}, st.Days...)
+		for i := range st.Days {
+			d := &st.Days[i]
+			d.Queues = maps.Clone(d.Queues)
+			for k, v := range d.Queues {
+				v.AverageHandleSeconds = clonePtr(v.AverageHandleSeconds)
+				v.AverageAnswerSeconds = clonePtr(v.AverageAnswerSeconds)
+				d.Queues[k] = v
+			}
+		}
 	}
 	return st
 }

@@ -51,6 +51,29 @@ type UJET struct {
 	Domain     string
 	Token      string
 	SLAMinutes int
+	// DayCountsEvery is how often calls and chats changed since the last
+	// read are fetched for today's counts.
+	DayCountsEvery time.Duration
+	// MaxRPS bounds the requests a second the whole fleet makes to UJET
+	// (whose limit is 1 a second per customer), so that other
+	// integrations of the customer keep a share.
+	MaxRPS float64
+}
+
+// Limits of UJET.MaxRPS.
+const (
+	DefaultUJETMaxRPS = 0.9
+	MinUJETMaxRPS     = 0.1
+	MaxUJETMaxRPS     = 1.0
+)
+
+// Interval is the spacing between two UJET requests that MaxRPS allows.
+func (u UJET) Interval() time.Duration {
+	rps := u.MaxRPS
+	if rps <= 0 {
+		rps = DefaultUJETMaxRPS
+	}
+	return time.Duration(float64(time.Second) / rps)
 }
 
 // Configured reports whether a UJET source was asked for.
@@ -165,6 +188,28 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 		fs.IntVar(p, s.flag, def, s.usage+" (env "+s.env+")")
 	}
+	dur := func(p *time.Duration, s setting, def time.Duration) {
+		if v := getenv(s.env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: %q is not a duration like 1m or 30s", s.env, v))
+			} else {
+				def = d
+			}
+		}
+		fs.DurationVar(p, s.flag, def, s.usage+" (env "+s.env+")")
+	}
+	float := func(p *float64, s setting, def float64) {
+		if v := getenv(s.env); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: %q is not a number", s.env, v))
+			} else {
+				def = f
+			}
+		}
+		fs.Float64Var(p, s.flag, def, s.usage+" (env "+s.env+")")
+	}
 	str(&c.Addr, setting{"addr", "WALLBOARD_ADDR", "address to serve on; empty: " + DefaultOpenAddr + " without an access section in --config (open demo, loopback only), " + DefaultAddr + " with one"}, "")
 	str(&c.MetricsAddr, setting{"metrics-addr", "WALLBOARD_METRICS_ADDR", "address to serve Prometheus metrics on (/metrics), e.g. :9090; empty: none"}, "")
 	str(&level, setting{"log-level", "WALLBOARD_LOG_LEVEL", "debug, info, warn or error"}, "info")
@@ -175,6 +220,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	str(&c.UJET.Domain, setting{"ujet-domain", "WALLBOARD_UJET_DOMAIN", "UJET domain, the rest of the host after the subdomain"}, "")
 	sec(&c.UJET.Token, setting{"ujet-token", "WALLBOARD_UJET_TOKEN", "UJET API token (Basic-auth password); prefer the variable to the flag"})
 	intv(&c.UJET.SLAMinutes, setting{"ujet-sla-minutes", "WALLBOARD_UJET_SLA_MINUTES", "window of menus/sla in minutes"}, 15)
+	dur(&c.UJET.DayCountsEvery, setting{"ujet-day-counts-every", "WALLBOARD_UJET_DAY_COUNTS_EVERY", "how often today's handled and abandoned counts read the calls and chats changed since the last read"}, time.Minute)
+	float(&c.UJET.MaxRPS, setting{"ujet-max-rps", "WALLBOARD_UJET_MAX_RPS", fmt.Sprintf("UJET requests per second the whole fleet may make, %g to %g (UJET allows 1 per customer; leave the rest to other integrations)", MinUJETMaxRPS, MaxUJETMaxRPS)}, DefaultUJETMaxRPS)
 
 	str(&c.Connect.URL, setting{"connect-url", "WALLBOARD_CONNECT_URL", "Clarity Connect web services address, scheme://host[:port] (…/webapi/api accepted)"}, "")
 	str(&c.Connect.ClientID, setting{"connect-client-id", "WALLBOARD_CONNECT_CLIENT_ID", "Connect client_id for the token endpoint"}, "")
@@ -285,6 +332,12 @@ func (c Config) validate() error {
 		if c.UJET.SLAMinutes < 1 {
 			errs = append(errs, fmt.Errorf("UJET SLA minutes %d: want 1 or more", c.UJET.SLAMinutes))
 		}
+		if c.UJET.DayCountsEvery < 10*time.Second {
+			errs = append(errs, fmt.Errorf("UJET day counts every %v: want 10s or more", c.UJET.DayCountsEvery))
+		}
+	}
+	if !(c.UJET.MaxRPS >= MinUJETMaxRPS && c.UJET.MaxRPS <= MaxUJETMaxRPS) {
+		errs = append(errs, fmt.Errorf("UJET max rps %g: want %g to %g", c.UJET.MaxRPS, MinUJETMaxRPS, MaxUJETMaxRPS))
 	}
 	if c.Connect.Configured() {
 		if err := checkURL(c.Connect.URL); err != nil {
@@ -353,6 +406,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("ujet_subdomain", c.UJET.Subdomain),
 		slog.String("ujet_domain", c.UJET.Domain),
 		slog.String("ujet_token", set(c.UJET.Token)),
+		slog.Float64("ujet_max_rps", c.UJET.MaxRPS),
 		slog.String("connect_url", c.Connect.URL),
 		slog.String("connect_user", c.Connect.User),
 		slog.String("connect_signalr", c.Connect.SignalR),

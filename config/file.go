@@ -54,7 +54,10 @@ type Board struct {
 	Theme           Theme
 	Rotate          time.Duration // page rotation interval; 0: never rotate
 	BurnIn          time.Duration // how often the wall shifts a few pixels against burn-in; 0: never
-	EmbedOrigins    []string      // origins allowed to frame this board, on top of access.embed
+	// TimeZone is the IANA zone whose midnight starts the board's day for
+	// today's counts; empty: the server's.
+	TimeZone     string
+	EmbedOrigins []string // origins allowed to frame this board, on top of access.embed
 	// Forecast tunes the board's queue forecasts.
 	Forecast Forecast
 	// Alerts are the board's webhooks. Not part of what screens show, so
@@ -300,6 +303,7 @@ type Defaults struct {
 	Theme      Theme
 	Rotate     time.Duration
 	BurnIn     time.Duration
+	TimeZone   string
 }
 
 // BuiltinDefaults are the defaults of a file that gives none.
@@ -458,7 +462,7 @@ const AllBoardID = "all"
 
 func allBoard(d Defaults) Board {
 	return Board{ID: AllBoardID, Title: "All queues", Implicit: true, Thresholds: d.Thresholds,
-		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate, BurnIn: d.BurnIn}
+		Tiles: append([]Tile{}, d.Tiles...), Names: d.Names, Theme: d.Theme, Rotate: d.Rotate, BurnIn: d.BurnIn, TimeZone: d.TimeZone}
 }
 
 // maxFileSize bounds what LoadFile reads.

@@ -103,6 +103,9 @@ func parseFile(path string, data []byte) (*File, error) {
 	if defaults.burnIn != nil {
 		d.BurnIn = *defaults.burnIn
 	}
+	if defaults.timeZone != "" {
+		d.TimeZone = defaults.timeZone
+	}
 	// Boards with the defaults applied.
 	seen := map[string]int{}
 	haveAll := false
@@ -147,6 +150,9 @@ func parseFile(path string, data []byte) (*File, error) {
 			b.BurnIn = *rb.burnIn
 		} else {
 			b.BurnIn = d.BurnIn
+		}
+		if b.TimeZone == "" {
+			b.TimeZone = d.TimeZone
 		}
 		f.Boards = append(f.Boards, b)
 	}
@@ -631,6 +637,20 @@ func (p *parser) rotate(n *yaml.Node, field string) *time.Duration {
 
 // burnIn reads how often the wall shifts against burn-in: seconds, a
 // duration, or "off"/0.
+// timeZone reads an IANA time zone name such as Europe/Paris.
+func (p *parser) timeZone(n *yaml.Node, field string) string {
+	v, vn, ok := p.scalar(n, field)
+	if !ok {
+		return ""
+	}
+	v = strings.TrimSpace(v)
+	if _, err := time.LoadLocation(v); err != nil || v == "" || strings.EqualFold(v, "local") {
+		p.add(vn, field, "%q is not a time zone; want an IANA name such as Europe/Paris or UTC", v)
+		return ""
+	}
+	return v
+}
+
 func (p *parser) burnIn(n *yaml.Node, field string) *time.Duration {
 	return p.interval(n, field, 10*time.Second, "too often: the wall would wander")
 }
@@ -749,6 +769,7 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 			"theme":         func(n *yaml.Node, f string) { b.Theme = p.theme(n, f) },
 			"rotate":        func(n *yaml.Node, f string) { rb.rotate = p.rotate(n, f) },
 			"burn_in":       func(n *yaml.Node, f string) { rb.burnIn = p.burnIn(n, f) },
+			"time_zone":     func(n *yaml.Node, f string) { b.TimeZone = p.timeZone(n, f) },
 			"embed_origins": func(n *yaml.Node, f string) { b.EmbedOrigins = p.origins(n, f) },
 			"alerts":        func(n *yaml.Node, f string) { b.Alerts = p.alerts(n, f) },
 			"forecast": func(n *yaml.Node, f string) {
@@ -783,12 +804,13 @@ func (p *parser) boards(n *yaml.Node, field string) []rawBoard {
 }
 
 type defaultsRaw struct {
-	th     thresholdsRaw
-	tiles  []Tile
-	names  NameMode
-	theme  Theme
-	rotate *time.Duration
-	burnIn *time.Duration
+	th       thresholdsRaw
+	tiles    []Tile
+	names    NameMode
+	theme    Theme
+	rotate   *time.Duration
+	burnIn   *time.Duration
+	timeZone string
 }
 
 func (p *parser) defaults(n *yaml.Node, field string) defaultsRaw {
@@ -800,6 +822,7 @@ func (p *parser) defaults(n *yaml.Node, field string) defaultsRaw {
 		"theme":      func(n *yaml.Node, f string) { d.theme = p.theme(n, f) },
 		"rotate":     func(n *yaml.Node, f string) { d.rotate = p.rotate(n, f) },
 		"burn_in":    func(n *yaml.Node, f string) { d.burnIn = p.burnIn(n, f) },
+		"time_zone":  func(n *yaml.Node, f string) { d.timeZone = p.timeZone(n, f) },
 	})
 	return d
 }

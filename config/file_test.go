@@ -155,6 +155,7 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 		{"unknown theme", "boards:\n  - id: a\n    theme: blue\n", `w.yaml:3: boards[0].theme: unknown theme "blue"; want one of dark, light, high_contrast`},
 		{"unknown name mode", "defaults:\n  names: initials\n", `w.yaml:2: defaults.names: unknown name mode "initials"`},
 		{"rotate too fast", "boards:\n  - id: a\n    rotate: 1s\n", "w.yaml:3: boards[0].rotate: 1s is too fast to read"},
+		{"unknown time zone", "boards:\n  - id: a\n    time_zone: Mars/Olympus\n", `w.yaml:3: boards[0].time_zone: "Mars/Olympus" is not a time zone; want an IANA name such as Europe/Paris or UTC`},
 		{"burn-in too often", "defaults:\n  burn_in: 2s\n", "w.yaml:2: defaults.burn_in: 2s is too often: the wall would wander; want 10s or more, or off"},
 		{"bad origin url", "boards:\n  - id: a\n    embed_origins:\n      - https://ok.example.com\n      - intranet.example.com\n",
 			`w.yaml:5: boards[0].embed_origins[1]: "intranet.example.com": not an origin`},
@@ -417,6 +418,20 @@ func FuzzParseFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestTimeZones(t *testing.T) {
+	f, err := LoadFile(writeFile(t, "w.yaml", "defaults:\n  time_zone: America/New_York\nboards:\n  - id: paris\n    time_zone: Europe/Paris\n  - id: other\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range f.Boards {
+		got[b.ID] = b.TimeZone
+	}
+	if got["paris"] != "Europe/Paris" || got["other"] != "America/New_York" || got["all"] != "America/New_York" {
+		t.Errorf("time zones %v", got)
+	}
 }
 
 func TestAlerts(t *testing.T) {

@@ -71,11 +71,77 @@ type Queue struct {
 	OldestSince        *time.Time `json:"oldest_since"`         // when the longest waiting contact started waiting; nil when none waits
 	AverageWaitSeconds float64    `json:"average_wait_seconds"` // of the contacts waiting now
 	SLAPercent         *float64   `json:"sla_percent"`          // nil when the vendor says null: never 0 for unknown
-	Answered           *int       `json:"answered,omitempty"`
-	Abandoned          *int       `json:"abandoned,omitempty"`
+	// Today's counts since midnight in the board's time zone, nil when
+	// the source has none: contacts answered by an agent (UJET: handled)
+	// and abandoned while waiting in the queue.
+	Answered  *int `json:"answered,omitempty"`
+	Abandoned *int `json:"abandoned,omitempty"`
+	// Of today's answered contacts: mean handle time (talk and wrap-up of
+	// the finished ones) and mean time waited before an answer; nil when
+	// the data has none.
+	AverageHandleSeconds *float64 `json:"average_handle_seconds,omitempty"`
+	AverageAnswerSeconds *float64 `json:"average_answer_seconds,omitempty"`
+	// Closed: outside the queue's operation hours; OpensAt is when it
+	// opens next, when known.
+	Closed  bool       `json:"closed,omitempty"`
+	OpensAt *time.Time `json:"opens_at,omitempty"`
 	// Forecast is set by the board API only: the queue's Erlang A and C
 	// forecast with its inputs. Never stored.
 	Forecast *forecast.Forecast `json:"forecast,omitempty"`
+}
+
+// AbandonRate is the percentage of today's contacts that were abandoned
+// in the queue, nil when nothing was answered or abandoned (or the source
+// has no counts).
+func (q Queue) AbandonRate() *float64 { return abandonRate(q.Answered, q.Abandoned) }
+
+func abandonRate(answered, abandoned *int) *float64 {
+	if answered == nil || abandoned == nil || *answered+*abandoned == 0 {
+		return nil
+	}
+	v := float64(*abandoned) * 100 / float64(*answered+*abandoned)
+	return &v
+}
+
+// QueueDay is one queue's counts since midnight in a time zone.
+type QueueDay struct {
+	Answered             int      `json:"answered"`
+	Abandoned            int      `json:"abandoned"`
+	AverageHandleSeconds *float64 `json:"average_handle_seconds,omitempty"`
+	AverageAnswerSeconds *float64 `json:"average_answer_seconds,omitempty"`
+}
+
+// SetDay puts d into q's day fields.
+func (q *Queue) SetDay(d QueueDay) {
+	q.Answered, q.Abandoned = &d.Answered, &d.Abandoned
+	q.AverageHandleSeconds, q.AverageAnswerSeconds = d.AverageHandleSeconds, d.AverageAnswerSeconds
+}
+
+// DayCounts are a source's counts since midnight in one time zone, for the
+// boards whose day starts there (the queues' own fields count the server's
+// day).
+type DayCounts struct {
+	Zone   string              `json:"zone"`  // IANA name, e.g. Europe/Paris
+	Since  time.Time           `json:"since"` // that zone's last midnight
+	Queues map[string]QueueDay `json:"queues"`
+}
+
+// InZone returns st with its queues' day counts those of zone, when st has
+// counts for zone; otherwise st as it is. It does not change st.
+func (st SourceState) InZone(zone string) SourceState {
+	for _, d := range st.Days {
+		if d.Zone != zone {
+			continue
+		}
+		qs := make([]Queue, len(st.Queues))
+		copy(qs, st.Queues)
+		for i := range qs {
+			qs[i].SetDay(d.Queues[qs[i].ID])
+		}
+		st.Queues = qs
+		return st
+	}
+	return st
 }
 
 // QueueGroup is a vendor's own grouping of queues, per channel: UJET's queue
@@ -109,6 +175,10 @@ type Health struct {
 	OK        bool      `json:"ok"`
 	UpdatedAt time.Time `json:"updated_at"` // the last time the data was good; zero before the first success
 	Error     string    `json:"error,omitempty"`
+	// Fresh says when each kind of the source's data was last read
+	// successfully (UJET: "agents", "queues", "sla", "day_counts",
+	// "queue_groups", "reference"); absent kinds were not read yet.
+	Fresh map[string]time.Time `json:"fresh,omitempty"`
 	// Protocol and Transport say how a realtime source is connected
 	// (Connect: "classic" or "core" SignalR; "webSockets",
 	// "serverSentEvents" or "longPolling").
@@ -130,6 +200,9 @@ type SourceState struct {
 	// says which agents and queues belong to which team, group and business
 	// unit, so that boards can pick them by those ids on every replica.
 	Membership *Membership `json:"membership,omitempty"`
+	// Days are the day counts in the time zones boards ask for besides the
+	// server's, when the source counts its day.
+	Days []DayCounts `json:"days,omitempty"`
 }
 
 // Membership is a vendor's organisation: ids are the vendor's, as strings.

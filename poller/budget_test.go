@@ -28,7 +28,7 @@ func TestSharedBudgetHoldsAcrossPollers(t *testing.T) {
 		recs = append(recs, sim.run(t, Config{Budget: b}, 10*time.Second, logs))
 	}
 	for _, rec := range recs {
-		rec.waitFor(t, 20*time.Second, "every agent with its name, two pollers sharing 1 request per second", everyAgentNamed(sim.center.Truth()))
+		rec.waitFor(t, 40*time.Second, "every agent with its name, two pollers sharing 1 request per second", everyAgentNamed(sim.center.Truth()))
 	}
 	reqs := sim.handler.Requests()
 	for _, r := range reqs {

@@ -157,6 +157,20 @@ func (c *Client) UserStatuses(ctx context.Context) ([]UserStatus, error) {
 	return getList[UserStatus](ctx, c, "user_statuses", nil)
 }
 
+// Contacts fetches one page (from 1) of calls (channel "call") or chats
+// (channel "chat") updated after from, oldest update first.
+func (c *Client) Contacts(ctx context.Context, channel string, from time.Time, page, per int) ([]Contact, error) {
+	endpoint := "calls"
+	if channel == "chat" {
+		endpoint = "chats"
+	}
+	q := pageQuery(page, per)
+	q.Set("updated_at[from]", from.UTC().Format("2006-01-02T15:04:05.000Z"))
+	q.Set("sort_column", "updated_at")
+	q.Set("sort_direction", "ASC")
+	return getList[Contact](ctx, c, endpoint, q)
+}
+
 func pageQuery(page, per int) url.Values {
 	return url.Values{"page": {strconv.Itoa(max(page, 1))}, "per": {strconv.Itoa(max(per, 1))}}
 }

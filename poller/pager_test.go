@@ -29,7 +29,7 @@ func TestCappedPages(t *testing.T) {
 				teamName[tm.ID] = tm.Name
 			}
 			named := func(st model.SourceState) bool {
-				if !everyAgentNamed(tr)(st) {
+				if st.Fresh["reference"].IsZero() || !everyAgentNamed(tr)(st) {
 					return false
 				}
 				for _, a := range tr.Agents {

@@ -24,6 +24,7 @@ const (
 	DefaultReferenceEvery = 5 * time.Minute
 	DefaultInterval       = 1100 * time.Millisecond
 	DefaultPerPage        = 100
+	DefaultDayCountsEvery = time.Minute
 )
 
 // maxBackoff caps how long a failing endpoint waits before it is tried again.
@@ -64,6 +65,13 @@ type Config struct {
 	PerPage   int              // page size of agents, menus and teams, default 100
 	StatusMap *model.StatusMap // default model.NewStatusMap(model.DefaultUJETStatuses(), nil, "")
 	Now       func() time.Time // clock for data timestamps, default time.Now
+	// DayCountsEvery is how often calls and chats changed since the last
+	// read are fetched for today's counts, default 1 min.
+	DayCountsEvery time.Duration
+	// Zones, when set, names the time zones (IANA) boards count their day
+	// in besides the server's own; it is asked at each count, so a config
+	// reload takes effect at once.
+	Zones func() []string
 	// Budget, when set, is asked before every request as well as the
 	// poller's own Scheduler: it holds the limit across processes. When it
 	// cannot be asked (Redis away), the poller goes on with its own spacing.
@@ -88,6 +96,16 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Interval <= 0 {
 		c.Interval = DefaultInterval
+	}
+	if c.DayCountsEvery <= 0 {
+		c.DayCountsEvery = DefaultDayCountsEvery
+	}
+	// A smaller share of the budget (a longer interval) reads everything
+	// but the live lists less often, in the same proportions.
+	if f := float64(c.Interval) / float64(DefaultInterval); f > 1 {
+		for _, d := range []*time.Duration{&c.SLAEvery, &c.GroupSLAEvery, &c.ReferenceEvery, &c.DayCountsEvery} {
+			*d = time.Duration(float64(*d) * f)
+		}
 	}
 	if c.PerPage <= 0 {
 		c.PerPage = DefaultPerPage
@@ -117,7 +135,12 @@ type Poller struct {
 	groupsDue map[string]time.Time // by channel
 	noGroups  bool                 // queue groups answered 400, 403 or 404: not asked again this run
 
-	ref refresh
+	ref       refresh
+	day       *dayCounter
+	noDay     bool                 // calls or chats answered 400, 403 or 404: no day counts this run
+	fresh     map[string]time.Time // kind → last success
+	dayLogged bool                 // a ledger failure is logged once until it works again
+	zoneCache map[string]*time.Location
 
 	liveOK        [2]time.Time // last success of agents/current_status, menus/current_status
 	health        string       // current health message, "" when OK
@@ -170,6 +193,7 @@ type task struct {
 	page     int    // paginated reference lists
 	live     bool
 	groups   bool // menus/sla_by_queue_groups, not menus/sla
+	day      bool // calls or chats for the day counts
 }
 
 // New returns a poller that reads through client and writes to sink. log may
@@ -206,6 +230,13 @@ func (p *Poller) reset() {
 	p.carry = nil
 	p.requests, p.streak = 0, 0
 	p.budgetFailing, p.budgetRetryAt = false, time.Time{}
+	p.day = newDayCounter(p.cfg.Source)
+	p.noDay = false
+	p.fresh = map[string]time.Time{}
+	p.dayLogged = false
+	if p.zoneCache == nil {
+		p.zoneCache = map[string]*time.Location{}
+	}
 }
 
 // stateReader is the part of a store the poller uses, when its sink has it,
@@ -250,13 +281,20 @@ func (p *Poller) Run(ctx context.Context) error {
 		// blank it, and leave a full interval after their last request.
 		p.carry = prev
 		p.board.carryOver(*prev)
+		for k, v := range prev.Fresh {
+			p.fresh[k] = v
+		}
 		p.lastPut, p.havePut = p.state(), true
 		p.sched.PauseUntil(time.Now().Add(p.cfg.Interval))
 	} else {
 		p.put(ctx)
 	}
 	p.startRefresh(true)
+	p.loadDay(ctx)
 	for ctx.Err() == nil {
+		if !p.day.loaded && !time.Now().Before(p.day.retryAt) {
+			p.loadDay(ctx)
+		}
 		if _, ok, at := p.pick(time.Now()); !ok {
 			sleep(ctx, time.Until(at))
 			continue
@@ -348,8 +386,11 @@ func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	}
 	extra, extraOK := p.pickExtra(now)
 	booting := p.requests < 2 // both live lists first, so the board fills at once
+	// Then both SLA lists back to back: with the live lists they make a
+	// full board.
+	slaBoot := !booting && extraOK && extra.endpoint != "" && !extra.groups && !extra.day && extra.channel != "" && !p.slaRead()
 	switch {
-	case extraOK && (p.lastLive || len(live) == 0) && !(booting && len(live) > 0):
+	case extraOK && (p.lastLive || len(live) == 0 || slaBoot) && !(booting && len(live) > 0):
 		return extra, true, time.Time{}
 	case len(live) > 0:
 		return live[0], true, time.Time{}
@@ -364,6 +405,10 @@ func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	return task{}, false, at
 }
 
+// pickExtra chooses the request for a slot the live lists leave: a due
+// menus/sla first, then reference data when it is urgent (at start, or
+// unknown ids in live data: names and teams), then day counts (a pass under
+// way or due), then due queue groups, then periodic reference data.
 func (p *Poller) pickExtra(now time.Time) (task, bool) {
 	var ref task
 	refOK := false
@@ -371,11 +416,18 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 		ref = task{endpoint: refSteps[p.ref.step], page: p.ref.pg.page}
 		refOK = p.ready(ref.endpoint, now)
 	}
+	for _, ch := range []string{"call", "chat"} {
+		name := "menus/sla " + ch
+		if !now.Before(p.slaDue[ch]) && p.ready(name, now) {
+			return task{endpoint: name, channel: ch}, true
+		}
+	}
 	if refOK && p.ref.urgent {
 		return ref, true
 	}
-	// Queue groups, read once a minute, go before menus/sla so that a
-	// short SLA interval cannot starve them.
+	if t, ok := p.pickDay(now); ok {
+		return t, true
+	}
 	if !p.noGroups {
 		for _, ch := range []string{"call", "chat"} {
 			name := epGroupSLA + " " + ch
@@ -384,14 +436,11 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 			}
 		}
 	}
-	for _, ch := range []string{"call", "chat"} {
-		name := "menus/sla " + ch
-		if !now.Before(p.slaDue[ch]) && p.ready(name, now) {
-			return task{endpoint: name, channel: ch}, true
-		}
-	}
 	return ref, refOK
 }
+
+// slaRead reports whether both SLA lists have been read this run.
+func (p *Poller) slaRead() bool { return !p.slaDue["call"].IsZero() && !p.slaDue["chat"].IsZero() }
 
 // do makes the request of t and applies its answer.
 func (p *Poller) do(ctx context.Context, t task) error {
@@ -403,12 +452,14 @@ func (p *Poller) do(ctx context.Context, t task) error {
 			return err
 		}
 		b.setLiveAgents(list, p.cfg.Now())
+		p.fresh["agents"] = p.cfg.Now()
 	case epMenusStatus:
 		list, err := c.MenusCurrentStatus(ctx)
 		if err != nil {
 			return err
 		}
 		b.setLiveMenus(list, p.cfg.Now())
+		p.fresh["queues"] = p.cfg.Now()
 	case "user_statuses":
 		list, err := c.UserStatuses(ctx)
 		if err != nil {
@@ -456,6 +507,9 @@ func (p *Poller) do(ctx context.Context, t task) error {
 		if t.groups {
 			return p.doGroups(ctx, t.channel)
 		}
+		if t.day {
+			return p.doDay(ctx, t.channel)
+		}
 		// menus/sla call|chat
 		list, err := c.MenusSLA(ctx, t.channel, p.cfg.SLAMinutes)
 		if err != nil {
@@ -463,6 +517,7 @@ func (p *Poller) do(ctx context.Context, t task) error {
 		}
 		b.setSLA(t.channel, list)
 		p.slaDue[t.channel] = time.Now().Add(p.cfg.SLAEvery)
+		p.fresh["sla"] = p.cfg.Now()
 	}
 	return nil
 }
@@ -485,6 +540,7 @@ func (p *Poller) doGroups(ctx context.Context, channel string) error {
 	}
 	p.board.setGroups(channel, list)
 	p.groupsDue[channel] = time.Now().Add(p.cfg.GroupSLAEvery)
+	p.fresh["queue_groups"] = p.cfg.Now()
 	return nil
 }
 
@@ -528,6 +584,7 @@ func (p *Poller) nextRefStep() {
 	}
 	p.ref.active = false
 	p.ref.initialDone = true
+	p.fresh["reference"] = p.cfg.Now()
 	p.ref.nextPeriod = time.Now().Add(p.cfg.ReferenceEvery)
 	again := false
 	if p.ref.again {
@@ -700,6 +757,13 @@ func (p *Poller) state() model.SourceState {
 		st.Queues = p.carry.Queues
 	}
 	st.QueueGroups = p.board.groupsModel()
+	p.dayState(&st)
+	if len(p.fresh) > 0 {
+		st.Fresh = make(map[string]time.Time, len(p.fresh))
+		for k, v := range p.fresh {
+			st.Fresh[k] = v
+		}
+	}
 	return st
 }
 

@@ -43,13 +43,13 @@ func liveTenant(n int) *tenant {
 	return tn
 }
 
-// loaded reports whether a state of liveTenant(n) has every agent named and
-// the SLA.
+// loaded reports whether a state of liveTenant(n) has every agent named,
+// the SLA and the reference data read to its end.
 func loaded(n int) func(model.SourceState) bool {
 	return func(st model.SourceState) bool {
 		a, ok := findAgent(st, fmt.Sprint(n))
 		q, qok := findQueue(st, "103:en:chat")
-		return st.OK && ok && a.Name == fmt.Sprintf("First%d Last%d", n, n) && qok && q.SLAPercent != nil
+		return st.OK && ok && a.Name == fmt.Sprintf("First%d Last%d", n, n) && qok && q.SLAPercent != nil && !st.Fresh["reference"].IsZero()
 	}
 }
 
@@ -198,10 +198,15 @@ func TestLiveDataIsNeverStarved(t *testing.T) {
 	rec.waitFor(t, 15*time.Second, "every page of agents", loaded(250))
 	log := f.log()
 	checkSpacing(t, arrivalTimes(log), fastGap)
-	// Between two requests for other data there is always a live one.
+	// Between two requests for other data there is always a live one,
+	// except for the two SLA lists at start: with both live lists they fill
+	// the board.
 	prevOther := false
 	for i, a := range log {
 		other := a.path != epAgentsStatus && a.path != epMenusStatus
+		if i == 3 && a.path == "menus/sla" && log[2].path == "menus/sla" {
+			other = false
+		}
 		if other && prevOther {
 			t.Errorf("request %d (%s) follows another non-live request", i, a.path)
 		}

@@ -360,3 +360,55 @@ func decodeList[T any](body []byte) ([]T, error) {
 	}
 	return out, nil
 }
+
+// MenuRef is a menu as embedded in a call or chat (selected_menu).
+type MenuRef struct {
+	ID   ID   `json:"id"`
+	Name Text `json:"name"`
+}
+
+// MenuPathRef is the menu path of a call or chat.
+type MenuPathRef struct {
+	Name             Text `json:"name"`
+	MaterializedPath Text `json:"materialized_path"`
+}
+
+// QueueDuration is one stay of a call or chat in a queue.
+type QueueDuration struct {
+	MenuPathID    ID        `json:"menu_path_id"`
+	MenuPath      Text      `json:"menu_path"`
+	Lang          Text      `json:"lang"`
+	QueueDuration Number    `json:"queue_duration"`
+	EndedAt       Timestamp `json:"ended_at"`
+}
+
+// HandleDuration is one agent's part of a call or chat.
+type HandleDuration struct {
+	MenuPathID   ID     `json:"menu_path_id"`
+	Lang         Text   `json:"lang"`
+	CallDuration Number `json:"call_duration"`
+	ChatDuration Number `json:"chat_duration"`
+	ACWDuration  Number `json:"acw_duration"`
+}
+
+// Contact is one entry of calls or chats: the fields the day counts use.
+type Contact struct {
+	ID              ID               `json:"id"`
+	Lang            Text             `json:"lang"`
+	Status          Text             `json:"status"`
+	FailReason      Text             `json:"fail_reason"`
+	CreatedAt       Timestamp        `json:"created_at"`
+	QueuedAt        Timestamp        `json:"queued_at"`
+	AssignedAt      Timestamp        `json:"assigned_at"`
+	ConnectedAt     Timestamp        `json:"connected_at"`
+	EndsAt          Timestamp        `json:"ends_at"`
+	UpdatedAt       Timestamp        `json:"updated_at"`
+	QueueDuration   Number           `json:"queue_duration"`
+	WaitDuration    Number           `json:"wait_duration"`
+	CallDuration    Number           `json:"call_duration"`
+	ChatDuration    Number           `json:"chat_duration"`
+	SelectedMenu    *MenuRef         `json:"selected_menu"`
+	MenuPath        *MenuPathRef     `json:"menu_path"`
+	QueueDurations  []QueueDuration  `json:"queue_durations"`
+	HandleDurations []HandleDuration `json:"handle_durations"`
+}

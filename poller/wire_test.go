@@ -183,6 +183,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`<html>`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`[{"in_queue_count":-4,"oldest_duration_in_queue":1e300,"comm_type":"VOICE_CALL"}]`))
+	f.Add([]byte(`[{"id":1,"status":"failed","fail_reason":"eu_abandoned","queued_at":"2026-12-03T09:00:00.000Z","ends_at":"2026-12-03T09:01:00Z","selected_menu":{"id":11},"queue_durations":[{"menu_path_id":11,"lang":"en","queue_duration":60}],"handle_durations":null}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		roundTripList[AgentStatus](t, data)
 		roundTripList[AgentInfo](t, data)
@@ -192,8 +193,25 @@ func FuzzDecode(f *testing.F) {
 		roundTripList[MenuStatus](t, data)
 		roundTripList[MenuSLA](t, data)
 		roundTripList[QueueGroupSLA](t, data)
+		roundTripList[Contact](t, data)
 
 		b := docBoard(docs)
+		if list, err := decodeList[Contact](data); err == nil {
+			d := newDayCounter("ujet")
+			d.add(b, "call", list, time.Time{})
+			d.add(b, "chat", list, time.Time{})
+			for _, r := range d.recs {
+				if again, err := decodeDayRec(r.encode()); err != nil || again.queue != r.queue {
+					t.Fatalf("day record %+v does not round-trip: %+v, %v", r, again, err)
+				}
+			}
+			_, counts := d.counts(time.Now(), time.UTC)
+			for id, c := range counts {
+				if c.Answered < 0 || c.Abandoned < 0 || id == "" {
+					t.Fatalf("bad counts %s %+v", id, c)
+				}
+			}
+		}
 		if ref, err := decodeList[AgentInfo](data); err == nil {
 			b.setAgentsPage(ref)
 		}

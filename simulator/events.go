@@ -127,8 +127,12 @@ func (c *Center) arrival(qi int) {
 // arrive puts a new contact into queue qi now.
 func (c *Center) arrive(qi int) {
 	q := c.queues[qi]
+	if q.Channel == "call" && (c.nextContact+1)%IVRHangUpEvery == 0 {
+		c.ivrHangUp(q)
+	}
 	c.nextContact++
 	ct := &contact{id: c.nextContact, queue: qi, enqueuedAt: c.now}
+	ct.rec = c.newContact(ct.id, q)
 	q.waiting = append(q.waiting, ct)
 	patience := 30 + c.rng.ExpFloat64()*120
 	if q.Channel == "chat" {
@@ -144,6 +148,7 @@ func (c *Center) abandon(qi, id int) {
 		if ct.id == id {
 			q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
 			c.record(ct, false)
+			c.contactAbandoned(ct.rec)
 			c.changed = true
 			return
 		}
@@ -345,6 +350,7 @@ func (c *Center) offer(a *agent, qi int) {
 		return
 	}
 	c.record(ct, true)
+	c.contactAnswered(ct.rec, a.ID)
 	a.contact = ct
 	if q.Channel == "chat" {
 		a.ChatCount++
@@ -372,6 +378,9 @@ func (c *Center) holdStart(a *agent) {
 }
 
 func (c *Center) holdEnd(a *agent) {
+	if a.contact != nil && a.HoldSince != nil {
+		a.contact.rec.HoldSecs += wholeSecs(c.now.Sub(*a.HoldSince))
+	}
 	a.OnHold, a.HoldSince = false, nil
 	c.changed = true
 	c.schedule(event{kind: evContactEnd, idx: a.idx(), gen: a.gen}, a.remaining)
@@ -379,17 +388,24 @@ func (c *Center) holdEnd(a *agent) {
 
 func (c *Center) contactEnd(a *agent) {
 	chat := a.StatusID == StatusInChat
+	ct := a.contact
 	a.contact = nil
 	c.setStatus(a, StatusWrapUp)
 	wrap := 10 + c.rng.ExpFloat64()*25
 	if chat {
 		wrap = 10 + c.rng.ExpFloat64()*20
 	}
+	if ct != nil {
+		c.contactFinished(ct.rec, c.wall(wrap))
+	}
 	c.schedule(event{kind: evAvailable, idx: a.idx(), gen: a.gen}, wrap)
 }
 
 // force puts agent a into status sid now (test hook).
 func (c *Center) force(a *agent, sid int) {
+	if a.contact != nil {
+		c.contactFinished(a.contact.rec, 0)
+	}
 	a.contact = nil
 	a.pendingAux = false
 	if sid == StatusOffline {

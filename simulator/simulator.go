@@ -80,6 +80,7 @@ type Center struct {
 	queues   []*queue
 	groups   []QueueGroup
 	history  []Handled
+	contacts []*Contact // oldest first
 
 	nextContact int
 	changed     bool
@@ -108,6 +109,7 @@ type contact struct {
 	id         int
 	queue      int
 	enqueuedAt time.Time
+	rec        *Contact
 }
 
 // New builds a Center from o. It never fails; out-of-range options take
@@ -285,6 +287,7 @@ func (c *Center) Advance(now time.Time) {
 	}
 	c.now = now
 	c.prune()
+	c.pruneContacts()
 	c.notify()
 }
 
@@ -358,6 +361,10 @@ func (c *Center) Truth() Truth {
 		Teams:        append([]Team(nil), c.teams...),
 		QueueGroups:  append([]QueueGroup(nil), c.groups...),
 		History:      append([]Handled(nil), c.history...),
+		Contacts:     make([]Contact, len(c.contacts)),
+	}
+	for i, ct := range c.contacts {
+		t.Contacts[i] = *ct
 	}
 	for _, a := range c.agents {
 		ag := a.Agent

@@ -114,6 +114,7 @@ type Truth struct {
 	Queues       []Queue
 	QueueGroups  []QueueGroup
 	History      []Handled // oldest first; covers at least the last HistoryMinutes simulated minutes
+	Contacts     []Contact // every call and chat of the last ContactRetention, oldest first
 }
 
 // HistoryMinutes is how many simulated minutes of handled contacts the model

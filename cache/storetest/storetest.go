@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) cache.Store) {
 	t.Run("SlowSubscriberGetsLatest", func(t *testing.T) { testCoalescing(t, newStore(t)) })
 	t.Run("CancelClosesSubscription", func(t *testing.T) { testCancel(t, newStore(t)) })
 	t.Run("CloseClosesSubscriptions", func(t *testing.T) { testClose(t, newStore(t)) })
+	t.Run("Ledger", func(t *testing.T) { testLedger(t, newStore(t)) })
 }
 
 // RunReplicas runs the part of the suite that needs two stores on one
@@ -36,6 +37,10 @@ func RunReplicas(t *testing.T, newPair func(t *testing.T) (a, b cache.Store)) {
 	t.Run("ReplicasSeeEachOther", func(t *testing.T) {
 		a, b := newPair(t)
 		testReplicas(t, a, b)
+	})
+	t.Run("ReplicasShareLedgers", func(t *testing.T) {
+		a, b := newPair(t)
+		testLedgerReplicas(t, a, b)
 	})
 }
 
@@ -380,5 +385,57 @@ func testReplicas(t *testing.T, a, b cache.Store) {
 	waitEvent(t, chA, "ujet", put3.Version)
 	if got, _ := find(mustSnapshot(t, a), "ujet"); got.Version != put3.Version || len(got.Agents) != 1 {
 		t.Errorf("a sees ujet version %d with %d agents, want %d with 1", got.Version, len(got.Agents), put3.Version)
+	}
+}
+
+func testLedger(t *testing.T, s cache.Store) {
+	closeAtEnd(t, s)
+	ctx := bg(t)
+	got, err := s.LedgerLoad(ctx, "ujet-day:ujet")
+	if err != nil || len(got) != 0 {
+		t.Fatalf("new ledger = %v, %v; want empty", got, err)
+	}
+	set := map[string]string{"call:1": "a|Ünï", "chat:1": "b", "cursor": "2026-11-28T09:00:00Z"}
+	if err := s.LedgerStore(ctx, "ujet-day:ujet", set, nil); err != nil {
+		t.Fatal(err)
+	}
+	set["call:1"] = "changed" // the store keeps its own copy
+	if err := s.LedgerStore(ctx, "ujet-day:ujet", map[string]string{"call:2": "c", "chat:1": "b2"}, []string{"cursor", "nothing"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LedgerStore(ctx, "ujet-day:other", map[string]string{"x": "y"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.LedgerLoad(ctx, "ujet-day:ujet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"call:1": "a|Ünï", "call:2": "c", "chat:1": "b2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ledger = %v, want %v", got, want)
+	}
+	got["call:1"] = "mutated"
+	if again, _ := s.LedgerLoad(ctx, "ujet-day:ujet"); again["call:1"] != "a|Ünï" {
+		t.Errorf("a loaded ledger shares memory with the store: %v", again)
+	}
+}
+
+func testLedgerReplicas(t *testing.T, a, b cache.Store) {
+	closeAtEnd(t, a)
+	closeAtEnd(t, b)
+	ctx := bg(t)
+	if err := a.LedgerStore(ctx, "ujet-day:ujet", map[string]string{"call:1": "h", "cursor": "c1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The next leader carries on: the same entry again, one more, the cursor moved.
+	if err := b.LedgerStore(ctx, "ujet-day:ujet", map[string]string{"call:1": "h", "call:2": "a", "cursor": "c2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.LedgerLoad(ctx, "ujet-day:ujet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"call:1": "h", "call:2": "a", "cursor": "c2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("replica a sees %v, want %v", got, want)
 	}
 }

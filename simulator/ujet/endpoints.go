@@ -64,6 +64,10 @@ func route(endpoint string, q url.Values, t simulator.Truth, o Options) (int, an
 		return http.StatusOK, paginate(all, q, o.MaxPer)
 	case "menus/current_status":
 		return http.StatusOK, menusCurrentStatus(t)
+	case "calls":
+		return http.StatusOK, contacts(t, "call", q, o.MaxPer)
+	case "chats":
+		return http.StatusOK, contacts(t, "chat", q, o.MaxPer)
 	case "menus/sla", "menus/sla_by_queue_groups":
 		channel, minutes, err := slaParams(q)
 		if err != nil {

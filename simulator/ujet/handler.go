@@ -4,13 +4,14 @@
 // testing clients.
 //
 // Endpoints (GET only): agents, agents/current_status, user_statuses, teams,
-// menus, menus/current_status, menus/sla and menus/sla_by_queue_groups.
+// menus, menus/current_status, menus/sla, menus/sla_by_queue_groups, calls
+// and chats (see contacts.go).
 // Anything else under the prefix is a 404 with a JSON error; other methods
 // get 405.
 //
 // Choices where the vendor doc is silent:
 //
-//   - Pagination (agents, teams, menus): page defaults to 1, per to
+//   - Pagination (agents, teams, menus, calls, chats): page defaults to 1, per to
 //     DefaultPer (25); per is capped at Options.MaxPer (default and at most
 //     MaxPer, 100); missing, non-numeric or
 //     non-positive values take the defaults; a page past the end is [].

@@ -837,3 +837,73 @@ func TestMaxPerCapsPages(t *testing.T) {
 		}
 	}
 }
+
+func TestCallsAndChats(t *testing.T) {
+	f := newFixture(t, simulator.Options{Seed: 3, Agents: 20, Speed: 20}, Options{})
+	tr := f.center.Truth()
+	type contact struct {
+		ID             int     `json:"id"`
+		Status         string  `json:"status"`
+		FailReason     *string `json:"fail_reason"`
+		UpdatedAt      string  `json:"updated_at"`
+		QueuedAt       *string `json:"queued_at"`
+		ConnectedAt    *string `json:"connected_at"`
+		QueueDurations []struct {
+			MenuPathID int    `json:"menu_path_id"`
+			Lang       string `json:"lang"`
+		} `json:"queue_durations"`
+	}
+	get := func(path string) []contact {
+		var out []contact
+		if err := json.Unmarshal(f.get(t, path, true).body, &out); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return out
+	}
+	var calls, chats, ivr int
+	for _, c := range tr.Contacts {
+		switch {
+		case c.FailReason == "eu_in_menu_abandoned":
+			ivr++
+		case c.Channel == "call":
+			calls++
+		default:
+			chats++
+		}
+	}
+	if calls == 0 || chats == 0 || ivr == 0 {
+		t.Fatalf("the warm-up left %d calls, %d chats, %d IVR hang-ups", calls, chats, ivr)
+	}
+	all := get("/manager/api/v1/calls?per=1000")
+	if len(all) != min(calls+ivr, MaxPer) {
+		t.Errorf("calls page has %d, want %d", len(all), min(calls+ivr, MaxPer))
+	}
+	for _, c := range get("/manager/api/v1/calls?per=100&call_fail_reason[]=eu_in_menu_abandoned") {
+		if c.Status != "failed" || c.QueuedAt != nil || len(c.QueueDurations) != 0 {
+			t.Errorf("IVR hang-up %d: status %s, queued %v, %d queue durations", c.ID, c.Status, c.QueuedAt, len(c.QueueDurations))
+		}
+	}
+	for _, c := range get("/manager/api/v1/calls?per=100&call_status[]=failed&call_fail_reason[]=eu_abandoned") {
+		if c.QueuedAt == nil || c.ConnectedAt != nil || len(c.QueueDurations) != 1 {
+			t.Errorf("abandoned call %d: queued %v, connected %v", c.ID, c.QueuedAt, c.ConnectedAt)
+		}
+	}
+	for _, c := range get("/manager/api/v1/chats?per=100&chat_status[]=canceled") {
+		if c.Status != "canceled" || len(c.QueueDurations) != 1 {
+			t.Errorf("canceled chat %d: %s with %d queue durations", c.ID, c.Status, len(c.QueueDurations))
+		}
+	}
+	// updated_at[from] keeps what changed strictly after it, oldest first.
+	mid := tr.Contacts[len(tr.Contacts)/2].UpdatedAt
+	from := mid.UTC().Format("2006-01-02T15:04:05.000Z")
+	var prev string
+	for _, c := range get("/manager/api/v1/chats?per=100&sort_column=updated_at&sort_direction=ASC&updated_at[from]=" + from) {
+		if c.UpdatedAt <= from {
+			t.Errorf("chat %d updated %s, not after %s", c.ID, c.UpdatedAt, from)
+		}
+		if c.UpdatedAt < prev {
+			t.Errorf("chat %d updated %s before the previous %s", c.ID, c.UpdatedAt, prev)
+		}
+		prev = c.UpdatedAt
+	}
+}
