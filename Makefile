@@ -4,7 +4,7 @@ PKGS     ?= ./...
 BENCH    ?= .
 BENCHTIME ?= 1s
 
-.PHONY: run simulate build test bench generate lint fmt check-generated docker
+.PHONY: run simulate build test bench bench-fanout generate lint fmt check-generated docker
 
 run: ## the demo: simulator + in-process store + server; open the printed URL
 	$(GO) run .
@@ -20,6 +20,12 @@ test: ## every test: unit, Redis, websocket, headless Chromium
 
 bench: ## benchmarks only (figures depend on the machine: say which when you quote them)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+N        ?= 1000
+DURATION ?= 60s
+
+bench-fanout: ## N websocket screens on the demo for DURATION: delivery spread, bytes, memory and CPU per screen
+	$(GO) run ./cmd/fanout -n $(N) -duration $(DURATION)
 
 generate: ## regenerate templ output (commit the result)
 	$(GO) tool templ generate

@@ -226,8 +226,20 @@ func TestConnectClassicHubEndToEnd(t *testing.T) {
 	}
 	change := func(i int) {
 		t.Helper()
-		if err := center.SetAgentStatus(loggedIn[i%len(loggedIn)], []string{"Break", "Meal", "Training"}[i%3]); err != nil {
-			t.Fatal(err)
+		id := loggedIn[i%len(loggedIn)]
+		now := ""
+		for _, a := range center.Truth().Agents {
+			if a.ID == id {
+				now = a.StatusName
+			}
+		}
+		for _, st := range []string{"Break", "Meal", "Training"} {
+			if st != now {
+				if err := center.SetAgentStatus(id, st); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
 		}
 	}
 
@@ -270,6 +282,18 @@ func TestConnectClassicHubEndToEnd(t *testing.T) {
 	if st := srv.ClassicStats(); st.Transports["webSockets"] != 0 {
 		t.Errorf("websocket requests reached a host without websockets: %+v", st)
 	}
+
+	// It restarts keeping its machine key: the old connection token is
+	// taken back, the transport resumes, but the subscriptions are gone.
+	// The board is current again within 10 s all the same.
+	resume := opts
+	resume.Classic.ResumeUnknown = true
+	restarted = time.Now()
+	host.start(center, resume)
+	change(3)
+	current(10*time.Second, "after a restart that took the old connection back")
+	t.Logf("restart resuming the old connection → board current again in %v", time.Since(restarted).Round(time.Millisecond))
+
 	if strings.Contains(logs.String(), password) || strings.Contains(logs.String(), "eyJ") {
 		t.Error("a password or token reached the log")
 	}

@@ -156,8 +156,12 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 		Boards:      st.Boards,
 		Guard:       st.guard,
 		ConfigError: st.LastError,
-		Messages:    msgs,
-		StaleAfter:  cfg.StaleAfter,
+
+		AcceptRate:      acceptRate(cfg.AcceptRate),
+		MaxAcceptWait:   cfg.MaxAcceptWait,
+		ReconnectWithin: cfg.ReconnectWithin,
+		StaleAfter:      cfg.StaleAfter,
+		Messages:        msgs,
 	})
 	g.Go(func() error { return srv.Run(ctx) })
 	if err := registerMetrics(reg, srv, store, roles); err != nil {
@@ -192,6 +196,15 @@ func runServer(ctx context.Context, args []string, getenv func(string) string, s
 	err = g.Wait()
 	log.Info("wallboard stopped")
 	return err
+}
+
+// acceptRate is the server's AcceptRate for the --accept-rate setting,
+// where 0 means no limit.
+func acceptRate(perSecond float64) float64 {
+	if perSecond == 0 {
+		return -1
+	}
+	return perSecond
 }
 
 // registerMetrics registers what the server, the store and the leader roles

@@ -35,6 +35,13 @@ type Config struct {
 	Connect Connect
 	Redis   Redis
 
+	// Screens: how fast websocket screens are accepted (per second; 0: no
+	// limit), how long one may wait for its turn before a 503, and how long
+	// a stopping server gives its screens to reconnect (each at a random
+	// moment within it).
+	AcceptRate      float64
+	MaxAcceptWait   time.Duration
+	ReconnectWithin time.Duration
 	// StaleAfter is how old a source's data may be before screens and the
 	// API mark it stale (default 20s).
 	StaleAfter time.Duration
@@ -249,6 +256,10 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	sec(&c.Redis.URL, setting{"redis-url", "WALLBOARD_REDIS_URL", "Redis URL: redis://[:password@]host:port/db, Sentinel redis://[:sentinel-password@]sentinel:26379/db?master_name=NAME[&addr=sentinel2:26379][&password=…], Cluster redis://[:password@]node:6379?addr=node2:6379[&addr=…]; empty: in-process store"})
 	str(&c.Redis.Prefix, setting{"redis-prefix", "WALLBOARD_REDIS_PREFIX", "key prefix, so that two wallboards can share one Redis"}, "wallboard:")
 
+	acceptRate, acceptWait, reconnect := "", "", ""
+	str(&acceptRate, setting{"accept-rate", "WALLBOARD_ACCEPT_RATE", "websocket screens accepted per second (after a restart all reconnect at once); 0: no limit"}, "1000")
+	str(&acceptWait, setting{"max-accept-wait", "WALLBOARD_MAX_ACCEPT_WAIT", "longest a screen waits for its turn before a 503 with Retry-After"}, "45s")
+	str(&reconnect, setting{"reconnect-within", "WALLBOARD_RECONNECT_WITHIN", "on shutdown, screens reconnect at a random moment within this"}, "30s")
 	staleAfter := ""
 	str(&staleAfter, setting{"stale-after", "WALLBOARD_STALE_AFTER", "how old a source's data may be before screens and the API mark it stale (a Go duration)"}, "20s")
 
@@ -309,6 +320,15 @@ Flags (each has a matching environment variable):
 		return c, fmt.Errorf("sim speed %q: want a positive number", speed)
 	}
 	c.SimSpeed = f
+	if c.AcceptRate, err = strconv.ParseFloat(acceptRate, 64); err != nil || c.AcceptRate < 0 {
+		return c, fmt.Errorf("accept rate %q: want a number of screens per second, 0 for no limit", acceptRate)
+	}
+	if c.MaxAcceptWait, err = time.ParseDuration(acceptWait); err != nil || c.MaxAcceptWait <= 0 {
+		return c, fmt.Errorf("max accept wait %q: want a duration such as 45s", acceptWait)
+	}
+	if c.ReconnectWithin, err = time.ParseDuration(reconnect); err != nil || c.ReconnectWithin <= 0 {
+		return c, fmt.Errorf("reconnect within %q: want a duration such as 30s", reconnect)
+	}
 	return c, c.validate()
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -19,7 +20,8 @@ func TestNoSourceIsDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !c.Demo() || c.Addr != "" || c.UJET.SLAMinutes != 15 || c.Connect.HubPath != "" ||
-		c.Connect.SignalR != "auto" || c.Connect.HubName != "GoldDataHub" || c.Connect.HubQueryToken {
+		c.Connect.SignalR != "auto" || c.Connect.HubName != "GoldDataHub" || c.Connect.HubQueryToken ||
+		c.AcceptRate != 1000 || c.MaxAcceptWait != 45*time.Second || c.ReconnectWithin != 30*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
 	// Open (no access section): loopback only; with access: every interface.
@@ -67,6 +69,8 @@ func TestInvalidSettingsSayWhat(t *testing.T) {
 		"bad sla minutes env":    {nil, map[string]string{"WALLBOARD_UJET_SLA_MINUTES": "ten"}, "WALLBOARD_UJET_SLA_MINUTES"},
 		"bad log level":          {[]string{"--log-level", "loud"}, nil, "log level"},
 		"stray argument":         {[]string{"serve"}, nil, "unexpected argument"},
+		"bad accept rate":        {nil, map[string]string{"WALLBOARD_ACCEPT_RATE": "fast"}, "accept rate"},
+		"bad reconnect window":   {[]string{"--reconnect-within", "0s"}, nil, "reconnect within"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -87,7 +91,7 @@ func TestHelpDocumentsEverySetting(t *testing.T) {
 	for _, s := range []string{"-addr", "WALLBOARD_ADDR", "ujet-base-url", "WALLBOARD_UJET_BASE_URL", "WALLBOARD_UJET_SUBDOMAIN",
 		"WALLBOARD_UJET_DOMAIN", "WALLBOARD_UJET_TOKEN", "WALLBOARD_REDIS_URL", "WALLBOARD_CONNECT_URL", "WALLBOARD_CONNECT_CLIENT_ID",
 		"WALLBOARD_CONNECT_USER", "WALLBOARD_CONNECT_PASSWORD", "WALLBOARD_CONNECT_TOKEN", "WALLBOARD_CONNECT_HUB_PATH", "simulate",
-		"-config", "WALLBOARD_CONFIG"} {
+		"-config", "WALLBOARD_CONFIG", "WALLBOARD_ACCEPT_RATE", "WALLBOARD_MAX_ACCEPT_WAIT", "WALLBOARD_RECONNECT_WITHIN"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("help does not mention %s", s)
 		}

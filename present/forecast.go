@@ -24,11 +24,12 @@ const defaultTarget = 0.8
 // Arrivals are the growth of the vendor's day counts (answered + abandoned)
 // plus the change in what waits, over the last 15 minutes; patience is the
 // time waited (the integral of what waited) over the abandons; the handle
-// time is the board's assumed one (forecast.handle_time) while the vendor
-// gives none; the agents are the board's available and busy agents (the
-// vendor does not say which agents take which queue); the target is the
-// queue's SLA warn threshold.
-func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Sample, now time.Time) map[boards.QueueKey]forecast.Forecast {
+// time is the vendor's mean handle time of the day, or the board's assumed
+// one (forecast.handle_time) while the vendor gives none; the agents are the board's available and busy agents; the target is the
+// queue's SLA warn threshold. Where the vendor says which teams take a
+// queue (members, Clarity Connect's teams by source), its agents are those
+// teams' available and busy agents instead.
+func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Sample, members map[string]*model.Membership, now time.Time) map[boards.QueueKey]forecast.Forecast {
 	agents := 0
 	for _, a := range mb.Agents {
 		if a.State == model.StateAvailable || a.State == model.StateBusy {
@@ -47,13 +48,52 @@ func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Samp
 		q := &mb.Queues[i]
 		in := queueInputs(q, hist[history.QueueKey(q.Source, q.ID)], now)
 		in.AHT = fc.HandleTime.Seconds()
+		aht := "assumed (forecast.handle_time)"
+		if q.AverageHandleSeconds != nil && *q.AverageHandleSeconds > 0 && !math.IsNaN(*q.AverageHandleSeconds) {
+			in.AHT, aht = *q.AverageHandleSeconds, "the vendor's mean handle time today"
+		}
+		if q.Closed {
+			in.Offered15, in.Note = 0, "the queue is closed"
+		}
 		in.Agents = agents
+		who := "the board's available and busy agents"
+		if n, ok := queueAgents(q, mb, members[q.Source]); ok {
+			in.Agents, who = n, "the available and busy agents of the teams that take the queue"
+		}
 		in.Threshold = fc.AnswerWithin.Seconds()
 		in.Target = target(def.QueueThresholds(q))
-		in.Source = "arrivals and abandons: the vendor's day counts; handle time: assumed (forecast.handle_time); agents: the board's available and busy agents"
+		in.Source = "arrivals and abandons: the vendor's day counts; handle time: " + aht + "; agents: " + who
 		out[boards.QueueKey{Source: q.Source, ID: q.ID}] = forecast.Make(in)
 	}
 	return out
+}
+
+// queueAgents counts the board's available and busy agents of the teams
+// that take q, when m says which do; ok is false when it does not.
+func queueAgents(q *model.Queue, mb model.Board, m *model.Membership) (n int, ok bool) {
+	if m == nil {
+		return 0, false
+	}
+	ids := map[string]bool{}
+	for team, queues := range m.TeamQueues {
+		for _, id := range queues {
+			if id == q.ID {
+				ok = true
+				for _, a := range m.TeamAgents[team] {
+					ids[a] = true
+				}
+			}
+		}
+	}
+	if !ok {
+		return 0, false
+	}
+	for _, a := range mb.Agents {
+		if a.Source == q.Source && ids[a.ID] && (a.State == model.StateAvailable || a.State == model.StateBusy) {
+			n++
+		}
+	}
+	return n, true
 }
 
 func target(th config.Thresholds) float64 {

@@ -46,7 +46,7 @@ func forecastBoard() *boards.Board {
 func TestForecastInputsFromHistory(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	mb, hist := forecastFixture(now, 20)
-	f := Forecasts(forecastBoard(), mb, hist, now)[boards.QueueKey{Source: "ujet", ID: "1:en:call"}]
+	f := Forecasts(forecastBoard(), mb, hist, nil, now)[boards.QueueKey{Source: "ujet", ID: "1:en:call"}]
 	in := f.Inputs
 	// 15 minutes of 4 a minute; 2 waiting for 900 s over 15 abandons.
 	if in.Offered15 != 60 || in.Offered60 != 80 || in.Agents != 10 || in.AHT != 180 || in.Threshold != 20 || in.Target != 0.9 {
@@ -72,7 +72,7 @@ func TestForecastTileAndRows(t *testing.T) {
 	// the 90% target in about two minutes.
 	mb, hist := forecastFixture(now, 3)
 	p := New(def, mb, false)
-	p.WithForecasts(Forecasts(def, mb, hist, now))
+	p.WithForecasts(Forecasts(def, mb, hist, nil, now))
 	w := p.Wall(false)
 	var tile *struct{ v, level, reason string }
 	for _, t := range w.Tiles {
@@ -88,11 +88,48 @@ func TestForecastTileAndRows(t *testing.T) {
 		t.Errorf("supervisor row %+v", sv.Queues[0].Forecast)
 	}
 	// Without history: not enough calls, said so.
-	p = New(def, mb, false).WithForecasts(Forecasts(def, mb, nil, now))
+	p = New(def, mb, false).WithForecasts(Forecasts(def, mb, nil, nil, now))
 	if f := p.Supervisor().Queues[0].Forecast; f.Level != "none" || f.Summary != "not enough calls in the last 15 min" {
 		t.Errorf("no history: %+v", f)
 	}
 	if e := p.Embed(config.TileForecast); e.Value != "—" {
 		t.Errorf("embed without data: %+v", e)
+	}
+}
+
+// Where the vendor says which teams take a queue, only their agents count.
+func TestForecastAgentsOfTheQueuesTeams(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	mb, hist := forecastFixture(now, 20)
+	m := &model.Membership{
+		TeamQueues: map[string][]string{"t1": {"1:en:call"}, "t2": {"other"}},
+		TeamAgents: map[string][]string{"t1": {"a", "b", "c", "k"}, "t2": {"d", "e"}},
+	}
+	key := boards.QueueKey{Source: "ujet", ID: "1:en:call"}
+	f := Forecasts(forecastBoard(), mb, hist, map[string]*model.Membership{"ujet": m}, now)[key]
+	// a, b, c are busy; k is away.
+	if f.Agents != 3 || !strings.Contains(f.Source, "teams that take the queue") {
+		t.Errorf("agents %d (%s), want the 3 busy agents of team t1", f.Agents, f.Source)
+	}
+	m.TeamQueues = map[string][]string{"t2": {"other"}}
+	if f := Forecasts(forecastBoard(), mb, hist, map[string]*model.Membership{"ujet": m}, now)[key]; f.Agents != 10 {
+		t.Errorf("no team takes the queue: %d agents, want the board's 10", f.Agents)
+	}
+}
+
+// The vendor's mean handle time wins over the assumed one; a closed queue
+// gets no forecast.
+func TestForecastHandleTimeAndClosed(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	mb, hist := forecastFixture(now, 20)
+	mb.Queues[0].AverageHandleSeconds = new(150.0)
+	key := boards.QueueKey{Source: "ujet", ID: "1:en:call"}
+	f := Forecasts(forecastBoard(), mb, hist, nil, now)[key]
+	if f.AHT != 150 || !strings.Contains(f.Source, "the vendor's mean handle time") || f.Load != 10 {
+		t.Errorf("handle time %v (%s), load %v", f.AHT, f.Source, f.Load)
+	}
+	mb.Queues[0].Closed = true
+	if f := Forecasts(forecastBoard(), mb, hist, nil, now)[key]; f.Enough || f.Note != "the queue is closed" {
+		t.Errorf("closed queue: %+v", f)
 	}
 }

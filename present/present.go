@@ -96,7 +96,9 @@ func New(def *boards.Board, mb model.Board, storeDown bool) *Board {
 		withAgents[a.Source] = true
 	}
 	p.queueFeed = feed(mb.Sources, storeDown, func(src string) bool { return withQueues[src] || len(withQueues) == 0 })
+	p.queueFeed.Name = "queues"
 	p.agentFeed = feed(mb.Sources, storeDown, func(src string) bool { return withAgents[src] || len(withAgents) == 0 })
+	p.agentFeed.Name = "agents"
 	p.states = stateCounts(p.Totals.AgentsByState)
 	return p
 }

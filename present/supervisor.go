@@ -95,7 +95,7 @@ func (p *Board) Supervisor() views.Supervisor {
 			SLALevel:     string(qc.SLA.Level),
 			Level:        string(qc.Level),
 			Reason:       qc.Reason,
-			KLongest:     -now.UnixMilli(),
+			KLongest:     views.NoTimeKey,
 			Index:        len(v.Queues),
 			Answered:     Count(q.Answered),
 			Abandoned:    Count(q.Abandoned),
@@ -238,7 +238,7 @@ func ApplySupervisorFilters(v *views.Supervisor, f views.SupervisorFilters) {
 					return svSortKey{}
 				}
 				if a.HoldSince == 0 {
-					return svNumKey(float64(-v.Now))
+					return svNumKey(float64(views.NoTimeKey))
 				}
 				return svNumKey(float64(-a.HoldSince))
 			}

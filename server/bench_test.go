@@ -35,38 +35,6 @@ func BenchmarkRenderWall(b *testing.B) {
 	b.ReportMetric(float64(buf.Len()), "bytes/render")
 }
 
-// BenchmarkBroadcastHub is the hub's cost of one broadcast to 1,000 clients:
-// the same bytes offered to 1,000 latest-wins queues, each drained by its
-// own goroutine as websocket writers do.
-func BenchmarkBroadcastHub(b *testing.B) {
-	const clients = 1000
-	h := newHub(newServerMetrics().skipped)
-	k := viewKey{"all", viewWall}
-	var wg sync.WaitGroup
-	done := make(chan struct{})
-	for range clients {
-		c := &client{queue: make(chan []byte, 1)}
-		h.join(k, c, time.Now(), "bench")
-		wg.Go(func() {
-			defer h.leave(k, c)
-			for {
-				select {
-				case <-c.queue:
-				case <-done:
-					return
-				}
-			}
-		})
-	}
-	frag := bytes.Repeat([]byte("x"), 100<<10)
-	b.ReportAllocs()
-	for b.Loop() {
-		h.publish(k, frag, time.Now(), "bench", "cfg")
-	}
-	close(done)
-	wg.Wait()
-}
-
 // BenchmarkBroadcastWebsocket1000 is one change end to end: a Put into the
 // store, Run renders the 200-agent board once, and 1,000 real websocket
 // clients on loopback each receive the message.
@@ -78,7 +46,7 @@ func BenchmarkBroadcastWebsocket1000(b *testing.B) {
 	if _, err := store.Put(context.Background(), st); err != nil {
 		b.Fatal(err)
 	}
-	s := New(Options{Store: store, WriteTimeout: 30 * time.Second})
+	s := New(Options{Store: store, WriteTimeout: 30 * time.Second, MinInterval: time.Millisecond})
 	hs := httptest.NewServer(s.Handler())
 	defer hs.Close()
 	ctx, cancel := context.WithCancel(context.Background())

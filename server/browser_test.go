@@ -69,6 +69,9 @@ func startLive(t *testing.T, addr string, store *flakyStore, o Options) *liveSer
 		t.Fatalf("listen %s: %v", addr, err)
 	}
 	o.Store = store
+	if o.ReconnectWithin == 0 {
+		o.ReconnectWithin = 300 * time.Millisecond // screens come back quickly after a test's restart
+	}
 	if o.Version == "" {
 		o.Version = "browser-test"
 	}
@@ -122,7 +125,7 @@ const callsTile = `document.querySelector('#t-calls .tile-value').textContent`
 func recordCSPViolations(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 	_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: `window.__wbCSP = []; document.addEventListener('securitypolicyviolation', e => window.__wbCSP.push(e.violatedDirective + ' ' + e.blockedURI));
-window.__wbMsgs = 0; document.addEventListener('htmx:wsAfterMessage', () => window.__wbMsgs++);
+window.__wbMsgs = 0; window.__wbLog = []; document.addEventListener('htmx:wsAfterMessage', e => { window.__wbMsgs++; { const m = String(e.detail && e.detail.message); window.__wbLog.push(m.slice(0, 60) + ' … ' + m.slice(-250)); } });
 window.__wbOpens = 0; document.addEventListener('htmx:wsOpen', () => window.__wbOpens++);`,
 	})
 	return chromedp.Void{}, err

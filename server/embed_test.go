@@ -299,7 +299,7 @@ func TestEmbedFiguresLevelsAndNames(t *testing.T) {
 	}
 
 	// Data age and no stale marker while the source is fine.
-	if !strings.Contains(body, fmt.Sprintf(`data-since="%d"`, now.Add(-2*time.Second).UnixMilli())) || strings.Contains(body, "STALE") {
+	if !strings.Contains(body, fmt.Sprintf(`data-all="%d"`, now.Add(-2*time.Second).UnixMilli())) || !strings.Contains(body, `data-feed="all"`) || strings.Contains(body, "STALE") {
 		t.Errorf("agent_grid: data age missing or stale marker shown")
 	}
 	// Queue groups: one row per group with its call and chat SLA; a null

@@ -59,5 +59,5 @@ func (s *Server) forecasts(ctx context.Context, def *boards.Board, mb model.Boar
 		s.fc.m[def.ID] = e
 		s.fc.mu.Unlock()
 	}
-	return present.Forecasts(def, mb, e.hist, now)
+	return present.Forecasts(def, mb, e.hist, s.hub.memberships(), now)
 }

@@ -3,27 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wallboard/wallboard/boards"
-	"github.com/wallboard/wallboard/cache"
+	"github.com/wallboard/wallboard/internal/htmlpatch"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/present"
 	"github.com/wallboard/wallboard/views"
 )
-
-// pingInterval is how often an idle websocket is pinged.
-const pingInterval = 30 * time.Second
 
 // viewWall is the TV wall's view name.
 const viewWall = "wall"
@@ -35,11 +26,12 @@ const configGone = "gone"
 
 // A viewRenderer renders one kind of live page (a "view": the wall, the
 // supervisor view, an embed tile) of a board from its presentation p, built
-// once per change and shared by every view of the board. It returns the hx-swap-oob
-// fragment(s) a websocket message carries; the hub appends the clock tag
-// (views.SyncTag) to each message, so every live page must contain
-// <div id="wb-sync"> and reload itself when its data-version or data-config
-// changes.
+// once per change and shared by every view of the board. It returns the
+// fragment a websocket message carries: one root element with an id,
+// morphed into the page (hx-swap-oob="morph"), whose parts that change
+// have ids of their own (see package htmlpatch). The hub appends the clock
+// tag (views.SyncTag), so every live page must contain <div id="wb-sync">
+// and reload itself when its data-version or data-config changes.
 type viewRenderer func(ctx context.Context, p *present.Board) ([]byte, error)
 
 // registerView makes view name live: serveLive streams it, and Run renders it
@@ -52,70 +44,109 @@ func (s *Server) registerView(name string, render viewRenderer) {
 // viewKey names the clients of one view of one board.
 type viewKey struct{ board, view string }
 
+// Hub tuning. Writers and pingers are shared by every screen; the numbers
+// bound how many slow screens can hold one up at a time.
+const (
+	writers       = 32                     // goroutines writing messages to screens
+	pingers       = 16                     // goroutines pinging screens
+	pingSlot      = time.Second            // the ping schedule's step: each step pings one slot of screens
+	joinFreshness = 500 * time.Millisecond // a joining screen's full render may carry a clock this old
+)
+
 // hub keeps the latest good data, the latest render of every (board, view)
 // that has websocket clients, and those clients.
 //
-// A change is rendered once per (board, view); the same bytes go to every
-// client of it. Each client has a latest-wins queue of one message: a slow
-// client skips stale updates and never holds up the others, and a client
-// that does not take a message within the write timeout is dropped.
+// A change is rendered once per (board, view) and diffed with the previous
+// render (htmlpatch): screens that have the previous message get a patch,
+// the others the full render; each message is built once and the same bytes
+// go to every screen that gets it. Each screen has a latest-wins slot of one
+// message: a slow screen skips stale updates (getting the full render
+// instead) and never holds up the others. A shared pool of writers writes
+// the messages; a screen whose write takes longer than the write timeout is
+// dropped. Pings follow one shared schedule: every pingSlot one slot of the
+// screens is pinged, so each screen is pinged once per ping interval.
 type hub struct {
+	writeTimeout time.Duration
+	pingInterval time.Duration
+	metrics      *serverMetrics
+	log          func(msg string, args ...any)
+
 	mu       sync.Mutex
 	lastGood []model.SourceState
 	storeErr error
 	views    map[viewKey]*viewClients // only (board, view) pairs with clients
 	stopped  bool
-	stop     chan struct{} // closed when Run ends: clients close and leave
+	stop     chan struct{} // closed when shutdown begins
 	newView  chan struct{} // a (board, view) got its first client: Run learns its next threshold crossing
 	clients  sync.WaitGroup
-	skipped  *prometheus.CounterVec // updates replaced before a client took them, by view
+	work     []*client  // screens with a message to write, in order
+	workCond *sync.Cond // signalled when work grows or the hub stops
+	nextSlot int        // the ping slot the next screen joins
+
+	inflight [writers]atomic.Pointer[client] // what each writer is writing, for the deadline sweep
+	workers  sync.WaitGroup
 }
 
+// viewClients is one (board, view) with screens.
 type viewClients struct {
-	fragment []byte // the latest render; nil before the first
-	config   string // the board fingerprint the fragment was rendered with
-	gone     bool   // the board no longer exists; its clients were told to reload
+	render   *htmlpatch.Render // the latest render; nil before the first
+	fragment []byte            // its bytes
+	seq      uint64            // the latest message's sequence number
+	full     []byte            // the latest render with its clock tag
+	join     []byte            // full with a fresh clock, for joining screens
+	joinAt   time.Time         // when join's clock was read
+	sync     views.Sync        // full's clock tag
+	config   string            // the board fingerprint the render was made with
+	gone     bool              // the board no longer exists; its clients were told to reload
 	clients  map[*client]struct{}
+
+	sent, skipped, dropped prometheus.Counter
 }
 
-// client is one websocket connection's queue.
+// client is one screen. Its fields are the hub's, under hub.mu, except conn
+// and since.
 type client struct {
-	queue chan []byte // capacity 1: latest wins
+	conn *websocket.Conn
+	key  viewKey
+	vc   *viewClients
+	slot int // ping slot
+
+	next    []byte // the message to write next; nil: none
+	seq     uint64 // sequence number of the last message handed over (next, or written)
+	queued  bool   // in hub.work
+	writing bool   // a writer has it
+	pinging bool
+	done    bool // left, or dropped
+
+	since   atomic.Int64 // Unix ns the write in progress began; 0: none
+	dropped atomic.Bool
 }
 
-// offer queues msg, replacing any message the client has not taken yet, and
-// reports whether it replaced one. Only the hub calls it, under hub.mu, so
-// there is one producer at a time.
-func (c *client) offer(msg []byte) (replaced bool) {
-	for {
-		select {
-		case c.queue <- msg:
-			return replaced
-		default:
-		}
-		select {
-		case <-c.queue:
-			replaced = true
-		default:
-		}
+func newHub(m *serverMetrics, writeTimeout, pingInterval time.Duration, log func(string, ...any)) *hub {
+	h := &hub{
+		writeTimeout: writeTimeout,
+		pingInterval: pingInterval,
+		metrics:      m,
+		log:          log,
+		views:        map[viewKey]*viewClients{},
+		stop:         make(chan struct{}),
+		newView:      make(chan struct{}, 1),
 	}
+	h.workCond = sync.NewCond(&h.mu)
+	return h
 }
 
-func newHub(skipped *prometheus.CounterVec) *hub {
-	return &hub{views: map[viewKey]*viewClients{}, stop: make(chan struct{}), newView: make(chan struct{}, 1), skipped: skipped}
-}
-
-// offerAll offers msg to every client of vc (a pair of view); call under h.mu.
-func (h *hub) offerAll(view string, vc *viewClients, msg []byte) {
-	n := 0
-	for c := range vc.clients {
-		if c.offer(msg) {
-			n++
-		}
+// start runs the writers, the pingers and the write deadline sweep until
+// the hub stops.
+func (h *hub) start() {
+	for i := range writers {
+		h.workers.Go(func() { h.writer(i) })
 	}
-	if n > 0 {
-		h.skipped.WithLabelValues(view).Add(float64(n))
+	pings := make(chan *client, 4096)
+	for range pingers {
+		h.workers.Go(func() { h.pinger(pings) })
 	}
+	h.workers.Go(func() { h.schedule(pings) })
 }
 
 // clientsByView counts the clients of each view, all boards together.
@@ -142,6 +173,20 @@ func (h *hub) observe(states []model.SourceState, err error) (show []model.Sourc
 	return h.lastGood, true
 }
 
+// memberships returns the vendors' organisations (which teams take which
+// queues) of the last good states, by source.
+func (h *hub) memberships() map[string]*model.Membership {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]*model.Membership{}
+	for i := range h.lastGood {
+		if m := h.lastGood[i].Membership; m != nil {
+			out[h.lastGood[i].Source] = m
+		}
+	}
+	return out
+}
+
 // active returns the (board, view) pairs that have clients, grouped by board.
 func (h *hub) active() map[string][]string {
 	h.mu.Lock()
@@ -153,387 +198,356 @@ func (h *hub) active() map[string][]string {
 	return out
 }
 
-// publish stores the new fragment of k and offers it, with the clock tag, to
-// k's clients. A pair without clients keeps nothing.
-func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config string) {
+// publish makes fragment the latest render of k and sends it to k's
+// clients: a patch to those that have the previous message, the full
+// render to the others. A pair without clients keeps nothing. With
+// ifFirst, it does nothing when k already has a render (Run got there
+// first).
+func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config string, ifFirst bool) {
+	render := htmlpatch.Parse(fragment)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	vc := h.views[k]
-	if vc == nil {
+	if vc == nil || (ifFirst && vc.render != nil) {
 		return
 	}
-	vc.fragment, vc.config, vc.gone = fragment, config, false
-	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
-	h.offerAll(k.view, vc, msg)
+	parts, ok := htmlpatch.Diff(vc.render, render)
+	if ok && len(parts) == 0 && config == vc.config && !vc.gone {
+		// Nothing changed but ticking text: keep the render, send nothing.
+		return
+	}
+	sameBoard := config == vc.config && !vc.gone
+	vc.render, vc.fragment, vc.config, vc.gone = render, fragment, config, false
+	vc.seq++
+	vc.sync = views.Sync{Now: now.UnixMilli(), Version: version, Config: config, Seq: vc.seq}
+	vc.full = withSync(fragment, vc.sync)
+	vc.join, vc.joinAt = vc.full, now
+	var patch []byte
+	if ok && sameBoard {
+		patch = patchMessage(parts, vc.sync)
+		if len(patch) >= len(vc.full) {
+			patch = nil
+		}
+	}
+	for c := range vc.clients {
+		h.give(c, patch, vc.full, vc.seq)
+	}
 }
 
-// publishIfEmpty sets the first fragment of k unless Run got there first,
-// and then offers it to k's clients.
-func (h *hub) publishIfEmpty(k viewKey, fragment []byte, now time.Time, version, config string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	vc := h.views[k]
-	if vc == nil || vc.fragment != nil {
+// patchMessage is a patch: the changed elements in a template marked
+// data-wb-patch (an element whose attributes alone changed as its start
+// and end tag, in a template marked data-wb-attrs), then the clock tag
+// with the sequence number.
+func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
+	n := 160
+	for _, p := range parts {
+		n += len(p.HTML) + 40
+	}
+	var buf bytes.Buffer
+	buf.Grow(n + 64)
+	buf.WriteString(`<template data-wb-patch>`)
+	for _, p := range parts {
+		if p.AttrsOnly {
+			// Only its attributes: the browser keeps the element's content.
+			buf.WriteString(`<template data-wb-attrs>`)
+			buf.Write(p.HTML)
+			buf.WriteString(`</template>`)
+			continue
+		}
+		buf.Write(p.HTML)
+	}
+	buf.WriteString(`</template>`)
+	// Rendering a fixed small component into a bytes.Buffer cannot fail.
+	_ = views.SyncTag(s, true).Render(context.Background(), &buf)
+	return buf.Bytes()
+}
+
+// give hands c the message of sequence seq: patch when c has the message
+// before it and nothing waiting, else full. Call under h.mu.
+func (h *hub) give(c *client, patch, full []byte, seq uint64) {
+	if c.done {
 		return
 	}
-	vc.fragment, vc.config = fragment, config
-	msg := withSync(fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: config})
-	h.offerAll(k.view, vc, msg)
+	msg := full
+	if patch != nil && c.next == nil && c.seq != 0 && c.seq == seq-1 {
+		msg = patch
+	}
+	if c.next != nil {
+		c.vc.skipped.Inc()
+	}
+	c.next, c.seq = msg, seq
+	h.enqueue(c)
+}
+
+// enqueue puts c in the write queue unless it is there or being written.
+// Call under h.mu.
+func (h *hub) enqueue(c *client) {
+	if c.queued || c.writing || c.done {
+		return
+	}
+	c.queued = true
+	h.work = append(h.work, c)
+	h.workCond.Signal()
+}
+
+// requestFull sends c the latest full render: its browser missed a message.
+func (h *hub) requestFull(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.vc.full != nil {
+		h.give(c, nil, c.vc.full, c.vc.seq)
+	}
 }
 
 // gone tells the clients of a removed board to reload, once.
 func (h *hub) gone(board string, now time.Time, version string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	msg := withSync(nil, views.Sync{Now: now.UnixMilli(), Version: version, Config: configGone})
 	for k, vc := range h.views {
 		if k.board != board || vc.gone {
 			continue
 		}
-		vc.gone, vc.fragment = true, nil
-		h.offerAll(k.view, vc, msg)
+		vc.gone, vc.render, vc.fragment = true, nil, nil
+		vc.seq++
+		vc.sync = views.Sync{Now: now.UnixMilli(), Version: version, Config: configGone, Seq: vc.seq}
+		vc.full = withSync(nil, vc.sync)
+		vc.join, vc.joinAt = vc.full, now
+		for c := range vc.clients {
+			h.give(c, nil, vc.full, vc.seq)
+		}
 	}
 }
 
-// join registers c with k and queues k's latest render, with a fresh clock,
-// as its first message. It reports whether a render was queued (false: the
-// caller renders one, see publishIfEmpty) and false for ok when the hub has
-// stopped. Every ok join must be followed by leave.
-func (h *hub) join(k viewKey, c *client, now time.Time, version string) (rendered, ok bool) {
+// join registers the screen conn with k and hands it k's latest render,
+// with a fresh clock, as its first message. rendered is false when k has
+// no render yet (the caller renders one: publish with ifFirst); c is nil
+// when the hub has stopped. Every client returned must leave.
+func (h *hub) join(k viewKey, conn *websocket.Conn, now time.Time) (c *client, rendered bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
-		return false, false
+		return nil, false
 	}
 	h.clients.Add(1)
 	vc := h.views[k]
 	if vc == nil {
-		vc = &viewClients{clients: map[*client]struct{}{}}
+		vc = &viewClients{
+			clients: map[*client]struct{}{},
+			sent:    h.metrics.sent.WithLabelValues(k.view),
+			skipped: h.metrics.skipped.WithLabelValues(k.view),
+			dropped: h.metrics.dropped.WithLabelValues(k.view),
+		}
 		h.views[k] = vc
 		select {
 		case h.newView <- struct{}{}:
 		default:
 		}
 	}
+	c = &client{conn: conn, key: k, vc: vc, slot: h.nextSlot}
+	h.nextSlot++
 	vc.clients[c] = struct{}{}
-	if vc.fragment != nil {
-		c.offer(withSync(vc.fragment, views.Sync{Now: now.UnixMilli(), Version: version, Config: vc.config}))
-		return true, true
+	if vc.full == nil {
+		return c, false
 	}
-	return false, true
+	// The render may be old (a quiet board): its clock tag is refreshed,
+	// once per joinFreshness for every screen joining meanwhile.
+	if now.Sub(vc.joinAt) > joinFreshness {
+		s := vc.sync
+		s.Now = now.UnixMilli()
+		vc.join, vc.joinAt = withSync(vc.fragment, s), now
+	}
+	h.give(c, nil, vc.join, vc.seq)
+	return c, true
 }
 
 // leave unregisters c; the last client of a pair takes its render along, so
 // that no stale render waits for the next client.
-func (h *hub) leave(k viewKey, c *client) {
+func (h *hub) leave(c *client) {
 	h.mu.Lock()
-	if vc := h.views[k]; vc != nil {
+	c.done, c.next = true, nil
+	if vc := h.views[c.key]; vc != nil {
 		delete(vc.clients, c)
 		if len(vc.clients) == 0 {
-			delete(h.views, k)
+			delete(h.views, c.key)
 		}
 	}
 	h.mu.Unlock()
 	h.clients.Done()
 }
 
-// shutdown makes every client close and waits until all have left.
-func (h *hub) shutdown() {
+// drop closes c's connection, once: its reader then leaves.
+func (h *hub) drop(c *client, why string, err error) {
+	select {
+	case <-h.stop: // shutting down: not a drop
+		c.conn.CloseNow()
+		return
+	default:
+	}
+	if !c.dropped.CompareAndSwap(false, true) {
+		return
+	}
+	c.vc.dropped.Inc()
+	h.log("websocket client dropped: "+why, "board", c.key.board, "view", c.key.view, "err", err)
+	c.conn.CloseNow()
+}
+
+// writer writes queued messages until the hub stops. Writes carry no
+// context deadline (no timer per write): the sweep in schedule closes a
+// connection whose write takes longer than the write timeout.
+func (h *hub) writer(i int) {
+	slot := &h.inflight[i]
+	for {
+		h.mu.Lock()
+		for len(h.work) == 0 && !h.stopped {
+			h.workCond.Wait()
+		}
+		if len(h.work) == 0 {
+			h.mu.Unlock()
+			return
+		}
+		c := h.work[0]
+		h.work[0] = nil
+		h.work = h.work[1:]
+		msg := c.next
+		c.next, c.queued, c.writing = nil, false, true
+		h.mu.Unlock()
+
+		var err error
+		if msg != nil {
+			c.since.Store(time.Now().UnixNano())
+			slot.Store(c)
+			err = c.conn.Write(context.Background(), websocket.MessageText, msg)
+			slot.Store(nil)
+			c.since.Store(0)
+		}
+
+		h.mu.Lock()
+		c.writing = false
+		if err == nil && c.next != nil {
+			h.enqueue(c)
+		}
+		done := c.done
+		h.mu.Unlock()
+		switch {
+		case err != nil && !done:
+			h.drop(c, "write failed", err)
+		case msg != nil && err == nil:
+			c.vc.sent.Inc()
+		}
+	}
+}
+
+// schedule drives the shared timers: every pingSlot it pings one slot of
+// the screens and closes the connections whose write has taken longer
+// than the write timeout.
+func (h *hub) schedule(pings chan<- *client) {
+	defer close(pings)
+	slots := max(1, int(h.pingInterval/pingSlot))
+	t := time.NewTicker(pingSlot)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-h.stop:
+			return
+		case now := <-t.C:
+			for i := range h.inflight {
+				if c := h.inflight[i].Load(); c != nil {
+					if since := c.since.Load(); since != 0 && now.Sub(time.Unix(0, since)) > h.writeTimeout {
+						h.drop(c, "write timed out", context.DeadlineExceeded)
+					}
+				}
+			}
+			h.mu.Lock()
+			for _, vc := range h.views {
+				for c := range vc.clients {
+					if c.slot%slots != n%slots || c.pinging {
+						continue
+					}
+					select {
+					case pings <- c:
+						c.pinging = true
+					default: // the pingers are behind: this screen waits for its next turn
+					}
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+// pinger pings the screens schedule hands it; a screen that does not
+// answer within the write timeout is dropped.
+func (h *hub) pinger(pings <-chan *client) {
+	for c := range pings {
+		ctx, cancel := context.WithTimeout(context.Background(), h.writeTimeout)
+		err := c.conn.Ping(ctx)
+		cancel()
+		h.mu.Lock()
+		c.pinging = false
+		done := c.done
+		h.mu.Unlock()
+		if err != nil && !done {
+			h.drop(c, "no pong", err)
+		}
+	}
+}
+
+// shutdown tells every screen to reconnect within reconnectWithin (each
+// at a random moment in it, so that a restart is not a stampede), closes
+// them with status 1012 (service restart), stops the writers and waits
+// until every screen has left.
+func (h *hub) shutdown(now time.Time, version string, reconnectWithin time.Duration) {
 	h.mu.Lock()
-	if !h.stopped {
-		h.stopped = true
-		close(h.stop)
+	if h.stopped {
+		h.mu.Unlock()
+		h.clients.Wait()
+		return
+	}
+	h.stopped = true
+	close(h.stop)
+	h.workCond.Broadcast()
+	var all []*client
+	bye := map[*viewClients][]byte{}
+	for _, vc := range h.views {
+		s := vc.sync
+		s.Now, s.Version, s.ReconnectWithin = now.UnixMilli(), version, reconnectWithin.Milliseconds()
+		bye[vc] = withSync(nil, s)
+		for c := range vc.clients {
+			c.next = nil
+			all = append(all, c)
+		}
 	}
 	h.mu.Unlock()
+
+	var wg sync.WaitGroup
+	next := make(chan *client)
+	for range writers {
+		wg.Go(func() {
+			for c := range next {
+				ctx, cancel := context.WithTimeout(context.Background(), h.writeTimeout)
+				if c.conn.Write(ctx, websocket.MessageText, bye[c.vc]) == nil {
+					c.conn.Close(websocket.StatusServiceRestart, "server restarting")
+				}
+				cancel()
+				c.conn.CloseNow()
+			}
+		})
+	}
+	for _, c := range all {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	h.workers.Wait()
 	h.clients.Wait()
 }
 
 // withSync appends the clock tag to a fragment: a new slice, the fragment is shared.
 func withSync(fragment []byte, s views.Sync) []byte {
 	var buf bytes.Buffer
-	buf.Grow(len(fragment) + 160)
+	buf.Grow(len(fragment) + 200)
 	buf.Write(fragment)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.
 	_ = views.SyncTag(s, true).Render(context.Background(), &buf)
 	return buf.Bytes()
-}
-
-// Run keeps every live page current: it follows the store's change events,
-// re-reads the snapshot on each (coalescing bursts), renders each (board,
-// view) that has clients once and sends the bytes to its clients. Every
-// RetryInterval it also re-reads the store, so that a store that fails (or
-// recovers, or lost an event) shows on the walls (the last good data,
-// marked stale), and checks Options.Boards for a new set (a config reload):
-// the screens stay connected and get the new render, and those of a board
-// whose definition changed reload. It also re-renders when a wait crosses a
-// threshold with no new data (boards.Evaluation.NextChange). Run returns
-// when ctx ends, after every websocket client has been closed (with status
-// 1012, "service restart", so browsers reconnect). Call Run once.
-func (s *Server) Run(ctx context.Context) error {
-	defer s.hub.shutdown()
-	events := s.o.Store.Subscribe(ctx)
-	var r runState
-	next := s.refresh(ctx, &r, true)
-	tick := time.NewTicker(s.o.RetryInterval)
-	defer tick.Stop()
-	wake := time.NewTimer(time.Hour)
-	defer wake.Stop()
-	for {
-		wake.Reset(s.untilNext(next))
-		select {
-		case <-ctx.Done():
-			return nil
-		case _, ok := <-events:
-			if !ok {
-				if ctx.Err() != nil {
-					return nil
-				}
-				s.log.Warn("store subscription ended; resubscribing", "store", s.o.Store.Kind())
-				events = nil // resubscribe on the next tick
-				continue
-			}
-			drain(events)
-			next = s.refresh(ctx, &r, true)
-		case <-tick.C:
-			if events == nil {
-				events = s.o.Store.Subscribe(ctx)
-			}
-			next = s.refresh(ctx, &r, false)
-		case <-wake.C:
-			next = s.refresh(ctx, &r, true)
-		case <-s.hub.newView:
-			next = s.refresh(ctx, &r, false)
-		}
-	}
-}
-
-// untilNext is how long Run sleeps until the next threshold crossing; an
-// hour (a tick re-checks far sooner) when none is due.
-func (s *Server) untilNext(next time.Time) time.Duration {
-	if next.IsZero() {
-		return time.Hour
-	}
-	return max(next.Sub(s.o.Now()), 10*time.Millisecond)
-}
-
-// runState is what the current renders show.
-type runState struct {
-	key    string      // see renderKey
-	set    *boards.Set // the board set rendered
-	active string      // the (board, view) pairs that had clients
-	next   time.Time   // the next threshold crossing of a rendered board
-}
-
-// renderKey identifies what a render shows: each source's version, and
-// whether the store failed.
-func renderKey(states []model.SourceState, storeDown bool) string {
-	var b strings.Builder
-	for _, st := range states {
-		b.WriteString(st.Source)
-		b.WriteByte(0)
-		b.WriteString(strconv.FormatUint(st.Version, 10))
-		b.WriteByte(0)
-	}
-	if storeDown {
-		b.WriteString("down")
-	}
-	return b.String()
-}
-
-// drain takes every event already queued: one snapshot covers them all.
-func drain(events <-chan cache.Event) {
-	for {
-		select {
-		case _, ok := <-events:
-			if !ok {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
-
-// refresh reads the store and renders every (board, view) that has clients.
-// Unless forced, it renders only when the data, the store's health or the
-// board set changed since r. It returns when the next threshold crossing of
-// a rendered board is due (zero: none).
-func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time {
-	states, storeDown := s.snapshot(ctx)
-	msgs, msgVersion, msgNext := s.readMessages(ctx, s.o.Now())
-	key := renderKey(states, storeDown) + "\x00messages:" + strconv.FormatUint(msgVersion, 10)
-	set := s.set()
-	act := s.hub.active()
-	actKey := activeKey(act)
-	changed := force || key != r.key || set != r.set
-	if !changed && actKey == r.active {
-		return r.next
-	}
-	// Only new viewers: their first render is theirs (serveLive); just
-	// learn their boards' next threshold crossings.
-	onlyNext := !changed
-	r.key, r.set, r.active = key, set, actKey
-	now := s.o.Now()
-	next := msgNext // re-render when a floor message expires
-	for id, names := range act {
-		b, ok := set.Get(id)
-		if !ok {
-			if !onlyNext {
-				s.hub.gone(id, now, s.o.Version)
-			}
-			continue
-		}
-		mb := b.Apply(states, now)
-		s.markHealth(&mb, storeDown)
-		p := present.New(b, mb, storeDown).WithForecasts(s.forecasts(ctx, b, mb))
-		if s.o.Messages != nil {
-			m := msgs
-			m.URL = messagesURL(b.ID)
-			p.WithMessages(m)
-		}
-		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
-			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
-				next = nc
-			}
-		}
-		if onlyNext {
-			continue
-		}
-		config := b.Fingerprint()
-		for _, name := range names {
-			render := s.views[name]
-			if render == nil {
-				continue
-			}
-			start := time.Now()
-			frag, err := render(ctx, p)
-			s.metrics.observeRender(name, start)
-			if err != nil {
-				s.log.Error("render view", "board", id, "view", name, "err", err)
-				continue
-			}
-			s.hub.publish(viewKey{id, name}, frag, now, s.o.Version, config)
-		}
-	}
-	r.next = next
-	return next
-}
-
-// activeKey identifies a set of active (board, view) pairs: a new one makes
-// refresh render, so its threshold crossings are known.
-func activeKey(act map[string][]string) string {
-	keys := make([]string, 0, len(act))
-	for id, names := range act {
-		for _, n := range names {
-			keys = append(keys, id+"\x00"+n)
-		}
-	}
-	slices.Sort(keys)
-	return strings.Join(keys, "\x01")
-}
-
-// snapshot reads the store and records the result with the hub.
-func (s *Server) snapshot(ctx context.Context) ([]model.SourceState, bool) {
-	ctx, cancel := context.WithTimeout(ctx, s.o.StoreTimeout)
-	defer cancel()
-	states, err := s.o.Store.Snapshot(ctx)
-	if err != nil {
-		s.log.Warn("store snapshot failed; showing last good data", "store", s.o.Store.Kind(), "err", err)
-	}
-	return s.hub.observe(states, err)
-}
-
-// handleWS streams a board's wall.
-func (s *Server) handleWS(c echo.Context) error {
-	return s.serveLive(c, c.Param("id"), viewWall)
-}
-
-// serveLive is the body of a websocket handler for view of board boardID:
-// it upgrades the request, sends the current full render first and then
-// every update, until the client leaves or Run ends. An unknown board or
-// view is a 404 before the upgrade. Mount it with router.live so the request
-// carries the page's credentials and an allowed Origin.
-func (s *Server) serveLive(c echo.Context, boardID, view string) error {
-	render := s.views[view]
-	if _, ok := s.lookup(boardID); !ok || render == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "no such board")
-	}
-	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
-	if s.o.Guard != nil {
-		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
-	}
-	conn, err := websocket.Accept(c.Response(), c.Request(), opts)
-	if err != nil {
-		return nil // Accept has answered the request
-	}
-	defer conn.CloseNow()
-	// Browsers send nothing; CloseRead answers pings and notices the close.
-	ctx := conn.CloseRead(c.Request().Context())
-
-	k := viewKey{boardID, view}
-	cl := &client{queue: make(chan []byte, 1)}
-	rendered, ok := s.hub.join(k, cl, s.o.Now(), s.o.Version)
-	if !ok {
-		conn.Close(websocket.StatusServiceRestart, "server restarting")
-		return nil
-	}
-	defer s.hub.leave(k, cl)
-	if !rendered {
-		// Nobody watched this view of the board: render it now. Run keeps it
-		// current from here on.
-		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
-			if frag, err := render(ctx, s.present(ctx, &def, mb, storeDown)); err == nil {
-				s.hub.publishIfEmpty(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint())
-			} else {
-				s.log.Error("render view", "board", boardID, "view", view, "err", err)
-			}
-		}
-	}
-
-	// Pings keep idle connections open through proxies and find dead peers
-	// when the board does not change.
-	sent := s.metrics.sent.WithLabelValues(view)
-	ping := time.NewTicker(pingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, s.o.WriteTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				s.log.Info("websocket client dropped: no pong", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
-				s.metrics.dropped.WithLabelValues(view).Inc()
-				return nil
-			}
-		case <-s.hub.stop:
-			conn.Close(websocket.StatusServiceRestart, "server restarting")
-			return nil
-		case msg := <-cl.queue:
-			wctx, cancel := context.WithTimeout(ctx, s.o.WriteTimeout)
-			err := conn.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				if !errors.Is(err, context.Canceled) {
-					s.log.Info("websocket client dropped", "board", boardID, "view", view, "remote", c.Request().RemoteAddr, "err", err)
-					s.metrics.dropped.WithLabelValues(view).Inc()
-				}
-				return nil
-			}
-			sent.Inc()
-		}
-	}
-}
-
-// renderWall is the wall's viewRenderer.
-func (s *Server) renderWall(ctx context.Context, p *present.Board) ([]byte, error) {
-	w := p.Wall(s.o.Demo)
-	var buf bytes.Buffer
-	buf.Grow(16 << 10)
-	if err := views.WallView(w, true).Render(ctx, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

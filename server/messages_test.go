@@ -163,7 +163,8 @@ func TestFloorMessagesReachEveryReplicaAndExpire(t *testing.T) {
 		wg.Go(func() {
 			waitMessage(t, c, func(m string) bool { return strings.Contains(m, "Short one") })
 			waitMessage(t, c, func(m string) bool {
-				return strings.Contains(m, `id="wb-wall"`) && !strings.Contains(m, "Short one") && strings.Contains(m, "Team huddle")
+				// A full render or a patch of the banner: the short one gone, the other there.
+				return strings.Contains(m, `id="wb-messages"`) && !strings.Contains(m, "Short one") && strings.Contains(m, "Team huddle")
 			})
 		})
 	}

@@ -29,15 +29,26 @@
 // Boards come from Options.Boards (a boards.Set, swapped on config reload);
 // lookup and boardData read the current set.
 //
-// Websocket protocol: every message is a text frame of HTML that htmx-ext-ws
-// swaps out of band: for the wall, <main id="wb-wall" hx-swap-oob="morph">
-// (the whole wall, morphed by idiomorph so only what changed moves), then
-// for every view <div id="wb-sync" hx-swap-oob="true" data-now=…
-// data-version=… data-config=…> (the server clock in Unix ms when the
-// message was sent, the server version and the board definition's
-// fingerprint: a page reloads itself when either changes). On connect the
-// server first sends the view's current full render. The server never
-// expects messages from the browser.
+// Websocket protocol: every message is a text frame of HTML. A full render
+// is the view's root element, which htmx-ext-ws swaps out of band (for the
+// wall <main id="wb-wall" hx-swap-oob="morph">, morphed by idiomorph so
+// only what changed moves). A patch is <template data-wb-patch> holding
+// only the elements (tiles, queue rows, agent cards… each with a stable id)
+// whose rendering changed since the previous message, which the page's
+// script morphs into place one by one (an element whose own attributes
+// alone changed comes as its empty start and end tag in <template
+// data-wb-attrs>: the page sets its attributes and keeps its content). Every message ends with
+// <div id="wb-sync" hx-swap-oob="true" data-now=… data-version=…
+// data-config=… data-seq=…> (the server clock in Unix ms when the message
+// was made, the server version and the board definition's fingerprint: a
+// page reloads itself when either changes; and the message's sequence
+// number). A patch applies only to the message numbered just before it;
+// on a gap the browser sends the text "full" and gets the full render. On
+// connect the server first sends the full render. A board's changes are
+// coalesced to at most one message per Options.MinInterval. When the
+// server shuts down it sends the clock tag with data-reconnect-within (ms)
+// and closes with status 1012: the browser reconnects at a random moment
+// within that time.
 package server
 
 import (
@@ -52,6 +63,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/wallboard/wallboard/access"
 	"github.com/wallboard/wallboard/boards"
@@ -104,6 +116,24 @@ type Options struct {
 	RetryInterval time.Duration
 	// StoreTimeout bounds one Snapshot. Default 5s.
 	StoreTimeout time.Duration
+	// MinInterval is the least time between two renders of a board after
+	// changes: changes in between are coalesced, the latest wins. Default
+	// 500ms (at most two messages a second per screen).
+	MinInterval time.Duration
+	// PingInterval is how often each screen is pinged, on one schedule
+	// shared by all. Default 30s.
+	PingInterval time.Duration
+	// AcceptRate is how many websocket screens a second the server accepts
+	// (after a restart every screen reconnects at once); the rest wait
+	// their turn, up to MaxAcceptWait, and beyond that are answered 503
+	// with Retry-After (browsers retry with jittered back-off). Default
+	// 1000; negative: no limit.
+	AcceptRate float64
+	// MaxAcceptWait bounds how long a screen waits for its turn. Default 45s.
+	MaxAcceptWait time.Duration
+	// ReconnectWithin is how long, when Run ends, screens are given to
+	// reconnect: each picks a random moment in it. Default 30s.
+	ReconnectWithin time.Duration
 	// StaleAfter is how old a source's data may be (model.Health.UpdatedAt)
 	// before screens and the API mark it stale although its writer last said
 	// it was fine. Default DefaultStaleAfter.
@@ -133,6 +163,7 @@ type Server struct {
 	assets     assets
 	hub        *hub
 	metrics    *serverMetrics
+	accept     *rate.Limiter // nil: no accept rate
 	msgs       messageState
 	fc         forecastCache
 }
@@ -163,14 +194,30 @@ func New(o Options) *Server {
 	if o.HistorySpan <= 0 {
 		o.HistorySpan = 24 * time.Hour
 	}
+	if o.MinInterval <= 0 {
+		o.MinInterval = 500 * time.Millisecond
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.AcceptRate == 0 {
+		o.AcceptRate = 1000
+	}
+	if o.MaxAcceptWait <= 0 {
+		o.MaxAcceptWait = 45 * time.Second
+	}
+	if o.ReconnectWithin <= 0 {
+		o.ReconnectWithin = 30 * time.Second
+	}
 	m := newServerMetrics()
 	s := &Server{
 		o:       o,
 		log:     o.Logger,
 		views:   map[string]viewRenderer{},
 		assets:  mustAssets(),
-		hub:     newHub(m.skipped),
+		hub:     newHub(m, o.WriteTimeout, o.PingInterval, o.Logger.Info),
 		metrics: m,
+		accept:  newAcceptLimiter(o.AcceptRate),
 	}
 	if o.Boards == nil {
 		s.defaultSet = boards.New(nil)

@@ -444,7 +444,7 @@ func TestWebsocketFullRenderThenUpdates(t *testing.T) {
 	if got := tileValue(t, first, "t-calls"); got != "2" {
 		t.Errorf("first message: calls %q", got)
 	}
-	sync := regexp.MustCompile(`<div id="wb-sync" hx-swap-oob="true" data-now="(\d+)" data-version="test-1" data-config="[0-9a-f]+" hidden></div>$`).FindStringSubmatch(first)
+	sync := regexp.MustCompile(`<div id="wb-sync" hx-swap-oob="true" data-now="(\d+)" data-version="test-1" data-config="[0-9a-f]+" data-seq="\d+" hidden></div>$`).FindStringSubmatch(first)
 	if sync == nil {
 		t.Fatalf("first message lacks the clock tag: …%s", first[max(0, len(first)-200):])
 	}
@@ -470,7 +470,7 @@ func TestWebsocketFullRenderThenUpdates(t *testing.T) {
 
 func TestSlowClientDoesNotHoldUpOthers(t *testing.T) {
 	now := time.Now()
-	ts := startServer(t, Options{WriteTimeout: 500 * time.Millisecond})
+	ts := startServer(t, Options{WriteTimeout: 500 * time.Millisecond, MinInterval: time.Millisecond})
 	reg := prometheus.NewRegistry()
 	if err := ts.Server.RegisterMetrics(reg); err != nil {
 		t.Fatal(err)
@@ -489,6 +489,9 @@ func TestSlowClientDoesNotHoldUpOthers(t *testing.T) {
 	// Enough updates to fill the slow client's socket buffers many times over.
 	for i := range 60 {
 		st.Queues[0].Waiting = 100 + i
+		for j := range st.Agents { // every card changes: every patch is big
+			st.Agents[j].Status = big + strconv.Itoa(i)
+		}
 		mustPut(t, ts.store, st)
 		want := strconv.Itoa(model.Merge("all", "", now, []model.SourceState{st}).Totals().CallsWaiting)
 		waitMessage(t, fast, func(m string) bool { return tileValue(t, m, "t-calls") == want })
@@ -557,18 +560,31 @@ func (s *Server) clientCount(board string) int {
 	return len(vc.clients)
 }
 
-func TestClientQueueLatestWins(t *testing.T) {
-	c := &client{queue: make(chan []byte, 1)}
-	for _, m := range []string{"a", "b", "c"} {
-		c.offer([]byte(m))
+// A screen that has the previous message gets a patch; one with a message
+// still waiting gets the latest full render instead (latest wins, and a
+// patch never follows a message the screen skipped).
+func TestSlowScreenGetsTheFullRender(t *testing.T) {
+	h := newHub(newServerMetrics(), time.Second, time.Minute, func(string, ...any) {})
+	vc := &viewClients{clients: map[*client]struct{}{}, skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})}
+	c := &client{vc: vc, seq: 1}
+	h.give(c, []byte("patch 2"), []byte("full 2"), 2)
+	if string(c.next) != "patch 2" {
+		t.Errorf("a screen with message 1 is given %q, want the patch", c.next)
 	}
-	if got := string(<-c.queue); got != "c" {
-		t.Errorf("queued %q, want the latest", got)
+	h.give(c, []byte("patch 3"), []byte("full 3"), 3)
+	if string(c.next) != "full 3" {
+		t.Errorf("a screen that has not taken message 2 is given %q, want the full render 3", c.next)
 	}
-	select {
-	case m := <-c.queue:
-		t.Errorf("stale message %q still queued", m)
-	default:
+	if len(h.work) != 1 {
+		t.Errorf("the screen is queued %d times, want once", len(h.work))
+	}
+	if got := testutil.ToFloat64(vc.skipped); got != 1 {
+		t.Errorf("skipped %v, want 1", got)
+	}
+	fresh := &client{vc: vc}
+	h.give(fresh, []byte("patch 4"), []byte("full 4"), 4)
+	if string(fresh.next) != "full 4" {
+		t.Errorf("a screen with no message is given %q, want the full render", fresh.next)
 	}
 }
 
@@ -590,6 +606,11 @@ func TestRunClosesClientsWithServiceRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
+	// The last message says to reconnect within ReconnectWithin; then 1012.
+	_, bye, err := c.Read(context.Background())
+	if err != nil || !strings.Contains(string(bye), `data-reconnect-within="30000"`) {
+		t.Errorf("last message %q (%v), want the clock tag with data-reconnect-within", bye, err)
+	}
 	_, _, err = c.Read(context.Background())
 	if websocket.CloseStatus(err) != websocket.StatusServiceRestart {
 		t.Errorf("close status %v, want 1012", err)
@@ -673,5 +694,23 @@ func TestAgentStateTimeLimitCrossesWithoutNewData(t *testing.T) {
 	i := slices.IndexFunc(rows, func(r svRow) bool { return r.id == "sa-"+key })
 	if i < 0 || rows[i].attrs["data-level"] != "critical" || rows[i].attrs["data-breach-key"] != "agent:"+key {
 		t.Errorf("supervisor row of the agent: %+v", rows[i])
+	}
+}
+
+// Screens beyond the accept rate wait their turn; one whose turn is
+// further off than MaxAcceptWait is answered 503 with Retry-After, so that
+// a reconnect storm is served in order instead of all at once.
+func TestAcceptRateAnswers503WithRetryAfter(t *testing.T) {
+	ts := startServer(t, Options{AcceptRate: 0.01, MaxAcceptWait: 10 * time.Millisecond})
+	mustPut(t, ts.store, fixture(time.Now(), 2, 1))
+	first := dial(t, ts)
+	readMessage(t, first, 5*time.Second)
+	url := "ws" + strings.TrimPrefix(ts.http.URL, "http") + "/boards/all/ws"
+	_, resp, err := websocket.Dial(context.Background(), url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a screen past the accept rate: %v (%v), want 503", err, resp)
+	}
+	if ra, _ := strconv.Atoi(resp.Header.Get("Retry-After")); ra < 1 {
+		t.Errorf("Retry-After %q, want a number of seconds", resp.Header.Get("Retry-After"))
 	}
 }

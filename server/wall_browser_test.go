@@ -115,7 +115,15 @@ func TestBrowserWallFitsEveryScreen(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
 		t.Fatal(err)
 	}
-	mustPut(t, ls.store, fixture(now, 200, 50))
+	big := fixture(now, 200, 50)
+	for i := range big.Queues {
+		if big.Queues[i].Waiting > 0 {
+			// Past every wait threshold already: no crossing (and no
+			// message) while the pages rotate.
+			big.Queues[i].OldestSince = ptr(now.Add(-time.Hour))
+		}
+	}
+	mustPut(t, ls.store, big)
 	waitJS(t, ctx, `innerWidth === 1920 && document.querySelectorAll('.agent').length === 200`, 5*time.Second)
 	time.Sleep(200 * time.Millisecond)
 	fit := eval[wallFit](t, ctx, wallFitJS)
@@ -127,7 +135,7 @@ func TestBrowserWallFitsEveryScreen(t *testing.T) {
 	first := fit.AgentPager
 	waitJS(t, ctx, `document.querySelector('#wb-agents [data-pager]').textContent !== `+jsString(first), 3*time.Second)
 	if n := eval[int](t, ctx, `window.__wbMsgs`) - msgs; n != 0 {
-		t.Errorf("%d websocket messages while the pages rotated, want 0", n)
+		t.Errorf("%d websocket messages while the pages rotated, want 0: %q", n, eval[[]string](t, ctx, fmt.Sprintf(`window.__wbLog.slice(-%d)`, n)))
 	}
 	fit = eval[wallFit](t, ctx, wallFitJS)
 	if fit.AgentsInView != fit.AgentsShown || fit.AgentsShown == 0 {
@@ -361,10 +369,12 @@ func TestBrowserConfigReload(t *testing.T) {
 	openPage(t, ctx, ls, "/boards/floor")
 	eval[bool](t, ctx, `window.__card = document.querySelector('.agent'); true`)
 
-	// Another board is added: this wall gets a new render on the same socket.
+	// Another board is added: this wall stays, and its next update (made
+	// with the new board set) comes on the same socket.
 	msgs := eval[int](t, ctx, `window.__wbMsgs`)
 	cur.Store(loadSet(t, base+"  - id: lobby\n    title: Lobby\n", nil))
-	waitJS(t, ctx, fmt.Sprintf(`window.__wbMsgs > %d`, msgs), 5*time.Second)
+	mustPut(t, ls.store, fixture(now, 11, 4))
+	waitJS(t, ctx, fmt.Sprintf(`window.__wbMsgs > %d && document.querySelectorAll('.agent').length === 11`, msgs), 5*time.Second)
 	if !eval[bool](t, ctx, `window.__wbLoaded === true && window.__wbOpens === 1 && document.body.contains(window.__card)`) {
 		t.Fatal("the wall reloaded or reconnected for another board's change")
 	}

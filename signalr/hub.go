@@ -79,6 +79,17 @@ func (s *Subscriber) detected(protocol, transport string) {
 	}
 }
 
+// notThere reports whether a classic negotiate failed because no classic
+// hub is at the path: an answer that is not classic SignalR's, or a 4xx
+// other than 401 and 403.
+func notThere(err error) bool {
+	var ce *classic.StatusError
+	if errors.As(err, &ce) {
+		return ce.Code >= 400 && ce.Code < 500 && ce.Code != http.StatusUnauthorized && ce.Code != http.StatusForbidden
+	}
+	return errors.Is(err, classic.ErrNotClassic)
+}
+
 // unauthorized reports whether err is a 401 from either protocol's hub.
 func unauthorized(err error) bool {
 	var se *StatusError
@@ -133,8 +144,10 @@ func (s *Subscriber) dialWith(ctx context.Context, tok string, on func(string, [
 		s.detected(ProtocolClassic, link.Transport())
 		return link, nil
 	}
-	if unauthorized(cerr) || ctx.Err() != nil {
-		return nil, cerr
+	if !notThere(cerr) || ctx.Err() != nil {
+		// No answer, a refusal or a server error: something is there, or the
+		// host is down; Core would not do better.
+		return nil, fmt.Errorf("classic hub %s: %w", cpath, cerr)
 	}
 	s.log.Debug("connect: no classic hub", "path", cpath, "err", cerr)
 	link, err := s.dialCore(ctx, tok, on)
@@ -266,37 +279,10 @@ func (l *coreLink) Close() {
 	l.wg.Wait()
 }
 
-// onResumed asks the Run loop to subscribe the session again.
+// onResumed asks the Run loop to move to a new connection.
 func (sess *session) onResumed() {
 	select {
 	case sess.resumed <- struct{}{}:
 	default:
 	}
-}
-
-// resubscribe replaces a session's subscriptions after its classic
-// transport resumed on the same connection. The hub replayed what the
-// connection missed, but it may be a restarted host that took the old
-// connection token (ASP.NET SignalR does, with a stable machine key) and
-// knows none of the subscriptions: there is no way to ask, so the old ones
-// are deleted and new ones made, whose full copies bring the state back.
-func (s *Subscriber) resubscribe(ctx context.Context, sess *session) error {
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	for _, id := range sess.subs {
-		if id == "" {
-			continue
-		}
-		if err := s.api.Unsubscribe(dctx, id, sess.id); err != nil {
-			s.log.Debug("connect: deleting a subscription before subscribing again failed", "subscription", id, "err", err)
-		}
-	}
-	cancel()
-	ids, err := s.api.Subscribe(ctx, s.subscriptions(sess.id, sess.expect))
-	sess.subs = ids
-	if err != nil {
-		return err
-	}
-	s.subscribeExtras(ctx, sess, sess.mbu)
-	s.log.Info("connect: subscribed again after the transport resumed", "connection", sess.id, "subscriptions", len(sess.subs))
-	return nil
 }

@@ -322,13 +322,25 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			active = nil
 			s.fail(ctx, errors.New("reconnecting"))
 		case <-active.resumed:
-			if err := s.resubscribe(ctx, active); err != nil && ctx.Err() == nil {
-				s.log.Warn("connect: subscribing again after the transport resumed failed; reconnecting", "connection", active.id, "err", err)
-				s.observe("lost")
-				s.closeSession(active, true)
-				active = nil
-				s.fail(ctx, errors.New("reconnecting"))
+			// A classic transport resumed on the same connection and the hub
+			// replayed what it missed; but it may be a restarted host that
+			// took the old connection token back without its subscriptions
+			// (ASP.NET SignalR with a stable machine key), and the API cannot
+			// be asked. Move to a new connection with new subscriptions as a
+			// renewal does: the current one publishes until the new one has
+			// its full copies.
+			next, err := s.startSession(ctx)
+			if err != nil {
+				s.log.Warn("connect: new connection after a resumed transport failed; retrying", "err", err)
+				active.rollAt = time.Now().Add(rollRetry)
+				rollRetry = min(2*rollRetry, s.cfg.RetryMax)
+				continue
 			}
+			s.log.Info("connect: moved to a new connection after the transport resumed", "old", active.id, "connection", next.id)
+			old := active
+			active = next
+			s.activate(ctx, next)
+			s.closeSession(old, true)
 		case <-roll:
 			// Renew the token and move to a new connection before the old
 			// token expires; the old connection publishes until the new one
@@ -386,8 +398,7 @@ type session struct {
 
 	dirty   chan struct{}
 	done    <-chan struct{} // the link's
-	resumed chan struct{}   // a classic transport resumed: subscribe again
-	mbu     *MBU
+	resumed chan struct{}   // a classic transport resumed: move to a new connection
 }
 
 func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
@@ -397,7 +408,7 @@ func (s *Subscriber) startSession(ctx context.Context) (*session, error) {
 	}
 	sess := &session{
 		s: s, dir: mbu.Directory(), members: mbu.Membership(), state: NewState(nil), expect: s.expected(mbu),
-		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), resumed: make(chan struct{}, 1), mbu: mbu,
+		resynced: make(chan struct{}), dirty: make(chan struct{}, 1), resumed: make(chan struct{}, 1),
 	}
 	link, err := s.dial(ctx, sess.onInvocation, sess.onResumed)
 	if err != nil {

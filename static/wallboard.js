@@ -18,7 +18,16 @@
 //   wall's padding (CSS variables --sx/--sy), never causing overflow.
 // - Reconnect: htmx-ext-ws reconnects only after abnormal closes; this file
 //   reconnects after any close, forever, with jittered exponential back-off.
-//   On connect the server sends a full render, so the wall resyncs.
+//   On connect the server sends a full render, so the wall resyncs. A
+//   server going away says data-reconnect-within (ms) in its last clock
+//   tag: the page then reconnects at a random moment within it.
+// - Patches: a message is either a full render (htmx swaps it) or a patch,
+//   <template data-wb-patch> holding only the elements that changed, each
+//   morphed into the element with the same id. Every message's clock tag
+//   carries its sequence number (data-seq); a patch applies only on top of
+//   the message numbered just before it. After a gap (or before the first
+//   full render) the page drops patches and sends "full" once; the server
+//   answers with the full render.
 // - Version: when the server's version or the board's definition (config
 //   fingerprint) changes, the page reloads itself.
 //
@@ -31,6 +40,9 @@
   var version = null;
   var config = null; // the board definition's fingerprint
   var retries = 0;
+  var seq = 0; // the sequence number of the last message applied; 0: none yet
+  var awaitingFull = false;
+  var reconnectWithin = 0; // ms; set by a server going away
   var downTimer = null;
   var page = 0; // the rotation counter; each paged area shows page % its count
   var shiftStep = 0;
@@ -47,7 +59,14 @@
     return d / 2 + Math.random() * d / 2;
   }
   if (window.htmx) {
-    window.htmx.config.wsReconnectDelay = reconnectDelay;
+    window.htmx.config.wsReconnectDelay = function (n) {
+      if (reconnectWithin > 0) {
+        var d = Math.random() * reconnectWithin;
+        reconnectWithin = 0;
+        return d;
+      }
+      return reconnectDelay(n);
+    };
   }
   // Morphing makes the DOM look like the server's HTML; the attributes this
   // file adds (paging, grid size, data age) are not in it: keep them.
@@ -77,6 +96,8 @@
     if (!el) { return; }
     var now = Number(el.getAttribute("data-now"));
     if (now > 0) { offset = now - Date.now(); }
+    var within = Number(el.getAttribute("data-reconnect-within"));
+    if (within > 0) { reconnectWithin = within; }
     var v = el.getAttribute("data-version");
     var c = el.getAttribute("data-config");
     if (version === null) {
@@ -87,21 +108,31 @@
     }
   }
 
+  // showSince makes el show the time since since (Unix ms, server clock).
+  function showSince(el, since, now) {
+    if (!(since > 0)) { return; }
+    var text = duration(now - since);
+    if (el.textContent !== text) { el.textContent = text; }
+    var marker = el.parentNode;
+    if (marker && marker.classList && marker.classList.contains("age") && marker.parentNode && !marker.parentNode.classList.contains("badge-bad")) {
+      var old = now - since > OLD_DATA;
+      if (old !== marker.hasAttribute("data-old")) {
+        if (old) { marker.setAttribute("data-old", ""); } else { marker.removeAttribute("data-old"); }
+      }
+    }
+  }
+
   function tick() {
     var now = serverNow();
     var els = document.querySelectorAll("[data-since]");
     for (var i = 0; i < els.length; i++) {
-      var since = Number(els[i].getAttribute("data-since"));
-      if (!(since > 0)) { continue; }
-      var text = duration(now - since);
-      if (els[i].textContent !== text) { els[i].textContent = text; }
-      var marker = els[i].parentNode;
-      if (marker && marker.classList && marker.classList.contains("age") && marker.parentNode && !marker.parentNode.classList.contains("badge-bad")) {
-        var old = now - since > OLD_DATA;
-        if (old !== marker.hasAttribute("data-old")) {
-          if (old) { marker.setAttribute("data-old", ""); } else { marker.removeAttribute("data-old"); }
-        }
-      }
+      showSince(els[i], Number(els[i].getAttribute("data-since")), now);
+    }
+    // Data ages tick from the feed times of #wb-feeds.
+    var feeds = document.getElementById("wb-feeds");
+    var ages = feeds ? document.querySelectorAll("[data-feed]") : [];
+    for (var k = 0; k < ages.length; k++) {
+      showSince(ages[k], Number(feeds.getAttribute("data-" + ages[k].getAttribute("data-feed"))), now);
     }
     var clocks = document.querySelectorAll("[data-clock]");
     if (clocks.length) {
@@ -296,6 +327,88 @@
     readSync();
     layout();
     tick();
+  });
+
+  // ---- Patches ----
+
+  function requestFull(socket) {
+    if (awaitingFull || !socket) { return; }
+    awaitingFull = true;
+    socket.send("full");
+  }
+
+  // Attributes this file sets on server-rendered elements: a patch keeps them.
+  var OWN_ATTRS = { "data-off": 1, "style": 1, "data-old": 1, "hx-swap-oob": 1 };
+
+  // setAttrs makes el's attributes those of from, keeping OWN_ATTRS.
+  function setAttrs(el, from) {
+    var i, a;
+    for (i = el.attributes.length - 1; i >= 0; i--) {
+      a = el.attributes[i].name;
+      if (!OWN_ATTRS[a] && !from.hasAttribute(a)) { el.removeAttribute(a); }
+    }
+    for (i = 0; i < from.attributes.length; i++) {
+      a = from.attributes[i];
+      if (!OWN_ATTRS[a.name] && el.getAttribute(a.name) !== a.value) { el.setAttribute(a.name, a.value); }
+    }
+  }
+
+  // applyPatch morphs each element of the patch into the element with its
+  // id (or, in a data-wb-attrs template, sets only its attributes); false
+  // (and nothing changed) when one has no such element.
+  function applyPatch(patch, sync) {
+    var parts = [], attrsOnly = [], targets = [];
+    var children = patch.content.children;
+    for (var i = 0; i < children.length; i++) {
+      var c = children[i], only = c.tagName === "TEMPLATE" && c.hasAttribute("data-wb-attrs");
+      if (only) { c = c.content.firstElementChild; }
+      var t = c && c.id && document.getElementById(c.id);
+      if (!t) { return false; }
+      parts.push(c);
+      attrsOnly.push(only);
+      targets.push(t);
+    }
+    for (var j = 0; j < parts.length; j++) {
+      if (attrsOnly[j]) {
+        setAttrs(targets[j], parts[j]);
+      } else {
+        window.Idiomorph.morph(targets[j], parts[j], { morphStyle: "outerHTML" });
+      }
+    }
+    var old = document.getElementById("wb-sync");
+    if (old && sync) {
+      sync.removeAttribute("hx-swap-oob");
+      old.replaceWith(sync);
+    }
+    return true;
+  }
+
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    var detail = e.detail || {};
+    if (typeof detail.message !== "string") { return; }
+    var tpl = document.createElement("template");
+    tpl.innerHTML = detail.message;
+    var sync = tpl.content.querySelector("#wb-sync");
+    var n = sync ? Number(sync.getAttribute("data-seq")) : 0;
+    var patch = tpl.content.firstElementChild;
+    if (!patch || patch.tagName !== "TEMPLATE" || !patch.hasAttribute("data-wb-patch")) {
+      // A full render: htmx swaps it.
+      if (n > 0) { seq = n; }
+      awaitingFull = false;
+      return;
+    }
+    e.preventDefault();
+    if (!(n > 0) || seq === 0 || n !== seq + 1 || !window.Idiomorph || !applyPatch(patch, sync)) {
+      requestFull(detail.socketWrapper);
+      return;
+    }
+    seq = n;
+    var after = { message: detail.message, socketWrapper: detail.socketWrapper };
+    if (window.htmx) {
+      window.htmx.trigger(document.body, "htmx:wsAfterMessage", after);
+    } else {
+      document.body.dispatchEvent(new CustomEvent("htmx:wsAfterMessage", { bubbles: true, detail: after }));
+    }
   });
 
   function start() {

@@ -48,6 +48,12 @@ type Sync struct {
 	// Config identifies the board's definition (boards.Board.Fingerprint):
 	// a page reloads itself when it changes, like when Version does.
 	Config string
+	// Seq numbers the live messages of one (board, view): a patch applies
+	// only to the message before it. 0 on pages (no number).
+	Seq uint64
+	// ReconnectWithin, in ms, says the server is going away: reconnect at
+	// a random moment within it. 0: stay.
+	ReconnectWithin int64
 }
 
 // WallPage is a whole TV wall page.
@@ -105,6 +111,7 @@ func LevelIcon(level string) string {
 
 // Feed is the age and health of the sources feeding a tile.
 type Feed struct {
+	Name       string // "queues" or "agents": which time of #wb-feeds its age ticks from
 	Since      int64  // Unix ms of the oldest last good data; 0 when none yet
 	Stale      bool   // a source feeding the tile is not OK (or the store is down)
 	StaleText  string // "UJET: 401 Unauthorized"
@@ -280,3 +287,5 @@ func ms(v int64) string { return strconv.FormatInt(v, 10) }
 func itoa(v int) string { return strconv.Itoa(v) }
 
 func seconds(s int64) time.Duration { return time.Duration(s) * time.Second }
+
+func seq(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -13,22 +13,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/wallboard/wallboard/internal/demo"
 )
 
 func main() {
@@ -53,12 +50,12 @@ func run() error {
 	defer stop()
 
 	if *url == "" {
-		u, cleanup, err := startDemo(ctx, *speed)
+		d, err := demo.Start(ctx, *speed)
 		if err != nil {
 			return err
 		}
-		defer cleanup()
-		*url = u
+		defer d.Stop()
+		*url = d.URL + "/boards/all"
 	}
 
 	ctx, cancel := chromedp.NewContext(ctx, chromedp.WithAllocatorOptions(
@@ -159,45 +156,4 @@ func measure(ctx context.Context) (sample, error) {
 		return sample{}, fmt.Errorf("count DOM nodes: %w", err)
 	}
 	return sample{heapMB: heap / (1 << 20), nodes: n}, nil
-}
-
-// startDemo builds the wallboard and runs its demo on a free loopback port.
-func startDemo(ctx context.Context, speed float64) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "wallsoak")
-	if err != nil {
-		return "", nil, err
-	}
-	bin := filepath.Join(dir, "wallboard")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("go build: %w\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "--addr", addr, "--sim-speed", fmt.Sprint(speed), "--log-level", "warn")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	cleanup := func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		os.RemoveAll(dir)
-	}
-	base := "http://" + addr
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			cleanup()
-			return "", nil, errors.New("the demo did not start")
-		}
-	}
-	return base + "/boards/all", cleanup, nil
 }

@@ -297,15 +297,22 @@ func isNetErr(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return true
 	}
-	var ue *url.Error
-	return errors.As(err, &ue)
+	var ne *netError
+	return errors.As(err, &ne)
 }
 
-// redact strips the URL (which may carry access_token) from a *url.Error.
+// netError is a request that got no answer. Its URL, which may carry
+// access_token, is left out.
+type netError struct{ err error }
+
+func (e *netError) Error() string { return "no answer: " + e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// redact turns a *url.Error into a netError without the URL.
 func redact(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		return &netError{ue.Err}
 	}
 	return err
 }

@@ -24,7 +24,7 @@ type rig struct {
 	ts  *httptest.Server
 }
 
-func newRig(t *testing.T, co connect.ClassicOptions) *rig {
+func newRig(t testing.TB, co connect.ClassicOptions) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	center := simulator.New(simulator.Options{Seed: 5, Agents: 5})
@@ -112,7 +112,7 @@ func wantSeq(t *testing.T, got []int, n int) {
 	}
 }
 
-func dial(t *testing.T, o classic.Options) *classic.Conn {
+func dial(t testing.TB, o classic.Options) *classic.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -332,5 +332,55 @@ func TestMissedKeepAlivesCountAsDroppedTransport(t *testing.T) {
 	<-c.Done()
 	if !errors.Is(c.Err(), classic.ErrGone) {
 		t.Fatalf("err %v, want ErrGone after a 404 to reconnect", c.Err())
+	}
+}
+
+// Every hub request carries the bearer in the Authorization header; the
+// query carries it only with QueryToken.
+func TestBearerOnEveryRequest(t *testing.T) {
+	for _, query := range []bool{false, true} {
+		for _, tr := range classic.DefaultTransports {
+			t.Run(fmt.Sprintf("%s query=%v", tr, query), func(t *testing.T) {
+				r := newRig(t, connect.ClassicOptions{})
+				var mu sync.Mutex
+				var bad []string
+				ops := map[string]bool{}
+				spy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+					op := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+					mu.Lock()
+					ops[op] = true
+					if !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ey") {
+						bad = append(bad, op+": no Authorization")
+					}
+					if req.URL.Query().Has("access_token") != query {
+						bad = append(bad, op+": access_token in the query is "+fmt.Sprint(!query))
+					}
+					mu.Unlock()
+					r.srv.ServeHTTP(w, req)
+				}))
+				defer spy.Close()
+				rec := newRecorder()
+				o := r.options(rec, tr)
+				o.URL = spy.URL + connect.DefaultClassicPath
+				o.QueryToken = query
+				c := dial(t, o)
+				send(r.srv, 1, 2)
+				rec.await(t, 2)
+				r.srv.DropTransports()
+				send(r.srv, 3, 4)
+				wantSeq(t, rec.await(t, 4), 4)
+				c.Close()
+				mu.Lock()
+				defer mu.Unlock()
+				for _, want := range []string{"negotiate", "connect", "start", "reconnect", "abort"} {
+					if !ops[want] {
+						t.Errorf("no %s request seen: %v", want, ops)
+					}
+				}
+				if len(bad) > 0 {
+					t.Fatalf("%v", bad)
+				}
+			})
+		}
 	}
 }
