@@ -819,3 +819,24 @@ func TestBoardTimeZoneCounts(t *testing.T) {
 		t.Error("Apply changed its input")
 	}
 }
+
+// A closed queue raises no SLA or waiting alert, whatever its figures.
+func TestClosedQueueRaisesNoAlert(t *testing.T) {
+	s := load(t, "boards:\n  - id: a\n")
+	since := t0.Add(-time.Hour)
+	q := model.Queue{Source: "ujet", ID: "1:en:call", Name: "Night", Channel: "call", Waiting: 3, OldestSince: &since, SLAPercent: pct(5)}
+	mb := model.Board{ID: "a", GeneratedAt: t0, Queues: []model.Queue{q}}
+	b := get(t, s, "a")
+	if ev := b.Evaluate(mb); ev.Queue(q).Level != LevelCritical {
+		t.Fatalf("open queue level %s, want critical", ev.Queue(q).Level)
+	}
+	q.Closed = true
+	mb.Queues[0] = q
+	ev := b.Evaluate(mb)
+	if c := ev.Queue(q); c.Level != LevelNone {
+		t.Errorf("closed queue level %s (%s), want none", c.Level, c.Reason)
+	}
+	if c := ev.Tile(config.TileSLACall); c.Level != LevelNone {
+		t.Errorf("call SLA tile %s with only a closed queue", c.Level)
+	}
+}

@@ -247,7 +247,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		q := &mb.Queues[i]
 		th := b.thresholds(q)
 		var wait *time.Duration
-		if q.Waiting > 0 && q.OldestSince != nil {
+		if q.Waiting > 0 && q.OldestSince != nil && !q.Closed {
 			d := now.Sub(*q.OldestSince)
 			wait = &d
 			ev.crossing(now, q.OldestSince, th.LongestWaitWarn, th.LongestWaitCritical)
@@ -259,6 +259,12 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 			SLA:         slaCheck("SLA", q.SLAPercent, th),
 			LongestWait: waitCheck(wait, th),
 			Waiting:     countCheck(q.Waiting, "waiting", th),
+		}
+		if q.Closed {
+			// Outside its operation hours a queue raises no SLA or
+			// waiting alert.
+			none := Check{Level: LevelNone, Reason: "closed"}
+			qc.SLA, qc.LongestWait, qc.Waiting = none, none, none
 		}
 		qc.Check = Check{Level: LevelNone}
 		for _, c := range []Check{qc.SLA, qc.LongestWait, qc.Waiting} {
