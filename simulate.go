@@ -54,6 +54,8 @@ func startSimulation(ctx context.Context, g *errgroup.Group, opts simOptions, lo
 		opts.agents = simulator.DefaultAgents
 	}
 	uc := simulator.New(simulator.Options{Seed: opts.seed, Speed: opts.speed, Agents: opts.agents})
+	id, hours := simulator.DemoHours()
+	uc.SetHours(id, &hours)
 	h := ujet.NewHandler(uc, ujet.Options{Subdomain: opts.subdomain, Token: opts.token, RateLimit: opts.rateLimit, MaxPer: opts.maxPer})
 	// The Connect center has other people: another seed, a slightly smaller
 	// team for the same traffic, so that its queues build up now and then.

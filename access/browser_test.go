@@ -57,7 +57,7 @@ func TestBrowserFraming(t *testing.T) {
 	serveOn(t, allowedLn, framingPage(embed))
 	serveOn(t, otherLn, framingPage(embed))
 
-	ctx := browsertest.New(t, 1280, 800, 25*time.Second)
+	ctx := browsertest.New(t, 1280, 800, 2*time.Minute)
 
 	var mu sync.Mutex
 	var console []string
@@ -128,7 +128,7 @@ func TestBrowserFraming(t *testing.T) {
 // 'unsafe-inline') and raise no CSP violation.
 func TestBrowserAccessPages(t *testing.T) {
 	e := newEnv(t, baseConfig(t))
-	ctx := browsertest.New(t, 1280, 800, 25*time.Second)
+	ctx := browsertest.New(t, 1280, 800, 2*time.Minute)
 	recordViolations := func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 			Source: `window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));`,

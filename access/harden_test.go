@@ -106,7 +106,7 @@ func TestOpenEmbedFramableFromLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	serveOn(t, ln, framingPage(e.url("/embed/A/queues")))
-	ctx := browsertest.New(t, 1024, 600, 25*time.Second)
+	ctx := browsertest.New(t, 1024, 600, 2*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+ln.Addr().String()+"/")); err != nil {
 		t.Fatal(err)
 	}

@@ -781,7 +781,7 @@ func TestAgentStateTimeLimits(t *testing.T) {
 	ags[0].Status = "Meal"
 	ags[1].State, ags[1].Status, ags[1].Since = model.StateAway, "Break", ago(12*time.Minute)
 	ev = b.Evaluate(b.Apply(states, t0))
-	if c := ev.Agent(ags[0]); c.Level != LevelWarn || c.Reason != "Meal 45:00, warn at 40:00" {
+	if c := ev.Agent(ags[0]); c.Level != LevelWarn || c.Reason != "\u2068Meal\u2069 45:00, warn at 40:00" {
 		t.Errorf("agent at meal for 45 min: %+v, want warn by the Meal limit", c)
 	}
 	if c := ev.Agent(ags[1]); c.Level != LevelWarn || c.Reason != "away 12:00, warn at 10:00" {
@@ -817,5 +817,26 @@ func TestBoardTimeZoneCounts(t *testing.T) {
 	}
 	if *states[0].Queues[0].Answered != 40 {
 		t.Error("Apply changed its input")
+	}
+}
+
+// A closed queue raises no SLA or waiting alert, whatever its figures.
+func TestClosedQueueRaisesNoAlert(t *testing.T) {
+	s := load(t, "boards:\n  - id: a\n")
+	since := t0.Add(-time.Hour)
+	q := model.Queue{Source: "ujet", ID: "1:en:call", Name: "Night", Channel: "call", Waiting: 3, OldestSince: &since, SLAPercent: pct(5)}
+	mb := model.Board{ID: "a", GeneratedAt: t0, Queues: []model.Queue{q}}
+	b := get(t, s, "a")
+	if ev := b.Evaluate(mb); ev.Queue(q).Level != LevelCritical {
+		t.Fatalf("open queue level %s, want critical", ev.Queue(q).Level)
+	}
+	q.Closed = true
+	mb.Queues[0] = q
+	ev := b.Evaluate(mb)
+	if c := ev.Queue(q); c.Level != LevelNone {
+		t.Errorf("closed queue level %s (%s), want none", c.Level, c.Reason)
+	}
+	if c := ev.Tile(config.TileSLACall); c.Level != LevelNone {
+		t.Errorf("call SLA tile %s with only a closed queue", c.Level)
 	}
 }

@@ -144,7 +144,9 @@ func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
 		// A limit for the agent's status wins over one for its state.
 		words := strings.TrimSpace(a.Status)
 		l, ok := byStatus[model.FoldStatus(words)]
-		if !ok || words == "" {
+		if ok && words != "" {
+			words = model.Isolate(words)
+		} else {
 			words = stateWords(a.State)
 			if l, ok = limits[a.State]; !ok {
 				continue
@@ -230,7 +232,7 @@ func countReason(crit, warn int, thing string) string {
 // Group returns the check of queue group g's SLA against the board's
 // thresholds.
 func (b *Board) Group(g model.QueueGroup) Check {
-	return slaCheck(g.Name+" "+g.Channel+" SLA", g.SLAPercent, b.Thresholds)
+	return slaCheck(model.Isolate(g.Name)+" "+g.Channel+" SLA", g.SLAPercent, b.Thresholds)
 }
 
 // Evaluate compares mb (from Apply) with the board's thresholds, at
@@ -245,7 +247,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		q := &mb.Queues[i]
 		th := b.thresholds(q)
 		var wait *time.Duration
-		if q.Waiting > 0 && q.OldestSince != nil {
+		if q.Waiting > 0 && q.OldestSince != nil && !q.Closed {
 			d := now.Sub(*q.OldestSince)
 			wait = &d
 			ev.crossing(now, q.OldestSince, th.LongestWaitWarn, th.LongestWaitCritical)
@@ -257,6 +259,12 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 			SLA:         slaCheck("SLA", q.SLAPercent, th),
 			LongestWait: waitCheck(wait, th),
 			Waiting:     countCheck(q.Waiting, "waiting", th),
+		}
+		if q.Closed {
+			// Outside its operation hours a queue raises no SLA or
+			// waiting alert.
+			none := Check{Level: LevelNone, Reason: "closed"}
+			qc.SLA, qc.LongestWait, qc.Waiting = none, none, none
 		}
 		qc.Check = Check{Level: LevelNone}
 		for _, c := range []Check{qc.SLA, qc.LongestWait, qc.Waiting} {

@@ -165,3 +165,28 @@ func TestConnectHubSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestUJETBudgetAndDayCounts(t *testing.T) {
+	c, err := Parse(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UJET.MaxRPS != 0.9 || c.UJET.DayCountsEvery.Minutes() != 1 || c.UJET.Interval().Milliseconds() != 1111 {
+		t.Errorf("defaults: max rps %g, day counts every %v, interval %v", c.UJET.MaxRPS, c.UJET.DayCountsEvery, c.UJET.Interval())
+	}
+	c, err = Parse([]string{"--ujet-max-rps", "0.5"}, env(map[string]string{"WALLBOARD_UJET_DAY_COUNTS_EVERY": "2m", "WALLBOARD_UJET_MAX_RPS": "0.2"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UJET.MaxRPS != 0.5 || c.UJET.Interval().Seconds() != 2 || c.UJET.DayCountsEvery.Minutes() != 2 {
+		t.Errorf("flag over env: %g, %v, %v", c.UJET.MaxRPS, c.UJET.Interval(), c.UJET.DayCountsEvery)
+	}
+	for _, bad := range [][]string{{"--ujet-max-rps", "0.05"}, {"--ujet-max-rps", "1.5"}} {
+		if _, err := Parse(bad, env(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "max rps") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+	if _, err := Parse(nil, env(map[string]string{"WALLBOARD_UJET_MAX_RPS": "lots"}), &bytes.Buffer{}); err == nil {
+		t.Error("WALLBOARD_UJET_MAX_RPS=lots accepted")
+	}
+}

@@ -27,8 +27,9 @@ type Sample struct {
 	SLACall            *float64  `json:"sla_call"` // nil when unknown: never 0 for unknown
 	SLAChat            *float64  `json:"sla_chat"`
 	Stale              bool      `json:"stale,omitempty"` // a source of the figures was failing
-	// Answered and Abandoned are a queue's day counts at the sample, when
-	// its vendor gives them (the forecast's arrivals are their growth).
+	// Answered and Abandoned are the day counts at the sample (a queue's,
+	// or a board's total over its queues), when the vendor gives them (the
+	// forecast's arrivals are their growth).
 	Answered  *int `json:"answered,omitempty"`
 	Abandoned *int `json:"abandoned,omitempty"`
 }
@@ -115,6 +116,8 @@ func BoardSample(b model.Board, now time.Time) Sample {
 		SLACall:            clone(t.SLACall),
 		SLAChat:            clone(t.SLAChat),
 		Stale:              b.Stale(),
+		Answered:           clone(t.Answered),
+		Abandoned:          clone(t.Abandoned),
 	}
 }
 

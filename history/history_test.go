@@ -256,3 +256,19 @@ func TestSamplerRunSamplesEachInterval(t *testing.T) {
 		t.Errorf("Run stopped trying after a failed snapshot (%d calls)", fs.calls.Load())
 	}
 }
+
+func TestBoardSampleKeepsDayCounts(t *testing.T) {
+	n := func(v int) *int { return &v }
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	b := model.Board{Queues: []model.Queue{
+		{ID: "1", Channel: "call", Answered: n(10), Abandoned: n(2)},
+		{ID: "2", Channel: "chat", Answered: n(5), Abandoned: n(1)},
+	}}
+	s := history.BoardSample(b, now)
+	if s.Answered == nil || *s.Answered != 15 || s.Abandoned == nil || *s.Abandoned != 3 {
+		t.Errorf("board sample counts %v/%v, want 15/3", s.Answered, s.Abandoned)
+	}
+	if s := history.BoardSample(model.Board{}, now); s.Answered != nil {
+		t.Error("a board without counts samples some")
+	}
+}

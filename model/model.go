@@ -266,23 +266,79 @@ func (b Board) Stale() bool {
 	return false
 }
 
+// SLA methods: how a board's SLA figure was made from its queues' SLAs.
+const (
+	// SLAWeighted: each queue's SLA weighted by its volume today (answered
+	// and abandoned), when every queue with an SLA has day counts.
+	SLAWeighted = "weighted"
+	// SLAMean: the plain mean of the queues' SLAs, when some queue has no
+	// counts (or none had any contacts yet).
+	SLAMean = "mean"
+)
+
 // Totals are the figures a wall's tiles show.
 type Totals struct {
-	CallsWaiting   int
-	ChatsWaiting   int
-	OtherWaiting   int
-	LongestSince   *time.Time // start of the longest wait of any queue; nil when nobody waits
-	SLACall        *float64   // waiting-weighted is not possible from vendor data: mean of known queue SLAs
-	SLAChat        *float64
+	CallsWaiting int
+	ChatsWaiting int
+	OtherWaiting int
+	LongestSince *time.Time // start of the longest wait of any queue; nil when nobody waits
+	// SLACall and SLAChat are the board's SLA over its open queues with a
+	// known SLA, made as SLACallMethod and SLAChatMethod say (SLAWeighted
+	// or SLAMean; "" when there is no SLA).
+	SLACall       *float64
+	SLAChat       *float64
+	SLACallMethod string
+	SLAChatMethod string
+	// Today's counts over the queues that have them; nil when none has.
+	Answered  *int
+	Abandoned *int
+	// AbandonRate is Abandoned of Answered plus Abandoned, in percent.
+	AbandonRate    *float64
 	AgentsByState  map[State]int
 	AgentsLoggedIn int // every agent not offline
 }
 
-// Totals sums the board's queues and agents.
+// slaAcc adds up one channel's queue SLAs.
+type slaAcc struct {
+	sum, wsum, weight float64
+	n                 int
+	counted           bool // every queue with an SLA has day counts
+}
+
+func (a *slaAcc) add(q Queue) {
+	if a.n == 0 {
+		a.counted = true
+	}
+	a.n++
+	a.sum += *q.SLAPercent
+	if q.Answered == nil || q.Abandoned == nil {
+		a.counted = false
+		return
+	}
+	w := float64(*q.Answered + *q.Abandoned)
+	a.wsum += *q.SLAPercent * w
+	a.weight += w
+}
+
+func (a *slaAcc) result() (*float64, string) {
+	switch {
+	case a.n == 0:
+		return nil, ""
+	case a.counted && a.weight > 0:
+		v := a.wsum / a.weight
+		return &v, SLAWeighted
+	}
+	v := a.sum / float64(a.n)
+	return &v, SLAMean
+}
+
+// Totals sums the board's queues and agents. Closed queues (outside their
+// operation hours) count in the waiting figures but not in the SLA.
 func (b Board) Totals() Totals {
 	t := Totals{AgentsByState: map[State]int{}}
-	var callSum, chatSum float64
-	var callN, chatN int
+	var call, chat slaAcc
+	var answered, abandoned int
+	haveCounts := false
 	for _, q := range b.Queues {
 		switch q.Channel {
 		case "call":
@@ -296,24 +352,28 @@ func (b Board) Totals() Totals {
 			o := *q.OldestSince
 			t.LongestSince = &o
 		}
-		if q.SLAPercent != nil {
+		if q.Answered != nil {
+			answered += *q.Answered
+			haveCounts = true
+		}
+		if q.Abandoned != nil {
+			abandoned += *q.Abandoned
+			haveCounts = true
+		}
+		if q.SLAPercent != nil && !q.Closed {
 			switch q.Channel {
 			case "call":
-				callSum += *q.SLAPercent
-				callN++
+				call.add(q)
 			case "chat":
-				chatSum += *q.SLAPercent
-				chatN++
+				chat.add(q)
 			}
 		}
 	}
-	if callN > 0 {
-		v := callSum / float64(callN)
-		t.SLACall = &v
-	}
-	if chatN > 0 {
-		v := chatSum / float64(chatN)
-		t.SLAChat = &v
+	t.SLACall, t.SLACallMethod = call.result()
+	t.SLAChat, t.SLAChatMethod = chat.result()
+	if haveCounts {
+		t.Answered, t.Abandoned = &answered, &abandoned
+		t.AbandonRate = abandonRate(t.Answered, t.Abandoned)
 	}
 	for _, a := range b.Agents {
 		t.AgentsByState[a.State]++

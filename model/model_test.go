@@ -83,3 +83,32 @@ func TestStatusMapLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestTotalsSLAWeightedOrMean(t *testing.T) {
+	pct := func(v float64) *float64 { return &v }
+	n := func(v int) *int { return &v }
+	busy := Queue{ID: "1", Channel: "call", SLAPercent: pct(90), Answered: n(495), Abandoned: n(5)}
+	quiet := Queue{ID: "2", Channel: "call", SLAPercent: pct(0), Answered: n(1), Abandoned: n(1)}
+	closed := Queue{ID: "3", Channel: "call", SLAPercent: pct(10), Answered: n(0), Abandoned: n(0), Closed: true, Waiting: 1}
+	tot := Board{Queues: []Queue{busy, quiet, closed}}.Totals()
+	if tot.SLACallMethod != SLAWeighted || tot.SLACall == nil || *tot.SLACall < 89 || *tot.SLACall > 90 {
+		t.Errorf("weighted SLA %v %s, want about 89.6 weighted", tot.SLACall, tot.SLACallMethod)
+	}
+	if *tot.Answered != 496 || *tot.Abandoned != 6 || tot.AbandonRate == nil || *tot.AbandonRate < 1.19 || *tot.AbandonRate > 1.2 {
+		t.Errorf("counts %d/%d rate %v", *tot.Answered, *tot.Abandoned, tot.AbandonRate)
+	}
+	if tot.CallsWaiting != 1 {
+		t.Errorf("a closed queue's waiting contact is not counted: %d", tot.CallsWaiting)
+	}
+	quiet.Answered, quiet.Abandoned = nil, nil // a vendor without counts
+	tot = Board{Queues: []Queue{busy, quiet}}.Totals()
+	if tot.SLACallMethod != SLAMean || *tot.SLACall != 45 {
+		t.Errorf("SLA %v %s, want 45 mean", *tot.SLACall, tot.SLACallMethod)
+	}
+	if tot.SLAChat != nil || tot.SLAChatMethod != "" {
+		t.Errorf("chat SLA %v %q without chat queues", tot.SLAChat, tot.SLAChatMethod)
+	}
+	if tot = (Board{}).Totals(); tot.Answered != nil || tot.AbandonRate != nil {
+		t.Error("counts without any queue having them")
+	}
+}

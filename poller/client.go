@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -169,6 +170,12 @@ func (c *Client) Contacts(ctx context.Context, channel string, from time.Time, p
 	q.Set("sort_column", "updated_at")
 	q.Set("sort_direction", "ASC")
 	return getList[Contact](ctx, c, endpoint, q)
+}
+
+// OperationHours fetches menus/operation_hours: the menus' operation hour
+// definitions, as objects whose shape the vendor does not document.
+func (c *Client) OperationHours(ctx context.Context) ([]map[string]json.RawMessage, error) {
+	return getList[map[string]json.RawMessage](ctx, c, epHours, nil)
 }
 
 func pageQuery(page, per int) url.Values {

@@ -34,6 +34,7 @@ type board struct {
 	haveMenus    bool
 	sla          map[string][]MenuSLA       // by channel
 	groups       map[string][]QueueGroupSLA // by channel; absent until read
+	hours        []opHours                  // menus/operation_hours
 
 	// Learned from live and SLA data: menu path ids.
 	pathIDByMenu map[ID]ID

@@ -137,7 +137,9 @@ type Poller struct {
 
 	ref       refresh
 	day       *dayCounter
-	noDay     bool                 // calls or chats answered 400, 403 or 404: no day counts this run
+	noDay     bool // calls or chats answered 400, 403 or 404: no day counts this run
+	noHours   bool // operation hours answered 400, 403 or 404: not asked again this run
+	hoursDue  time.Time
 	fresh     map[string]time.Time // kind → last success
 	dayLogged bool                 // a ledger failure is logged once until it works again
 	zoneCache map[string]*time.Location
@@ -184,6 +186,7 @@ const (
 	epAgentsStatus = "agents/current_status"
 	epMenusStatus  = "menus/current_status"
 	epGroupSLA     = "menus/sla_by_queue_groups"
+	epHours        = "menus/operation_hours"
 )
 
 // task is one request the poller may make next.
@@ -232,6 +235,7 @@ func (p *Poller) reset() {
 	p.budgetFailing, p.budgetRetryAt = false, time.Time{}
 	p.day = newDayCounter(p.cfg.Source)
 	p.noDay = false
+	p.noHours, p.hoursDue = false, time.Time{}
 	p.fresh = map[string]time.Time{}
 	p.dayLogged = false
 	if p.zoneCache == nil {
@@ -436,6 +440,9 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 			}
 		}
 	}
+	if !p.noHours && !now.Before(p.hoursDue) && p.ready(epHours, now) {
+		return task{endpoint: epHours}, true
+	}
 	return ref, refOK
 }
 
@@ -460,6 +467,20 @@ func (p *Poller) do(ctx context.Context, t task) error {
 		}
 		b.setLiveMenus(list, p.cfg.Now())
 		p.fresh["queues"] = p.cfg.Now()
+	case epHours:
+		list, err := c.OperationHours(ctx)
+		var se *StatusError
+		if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
+			p.noHours = true
+			p.log.Info("UJET: operation hours unavailable on this tenant; not asking again", "endpoint", epHours, "status", se.Code)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b.hours = parseHours(list)
+		p.hoursDue = time.Now().Add(p.cfg.ReferenceEvery)
+		p.fresh["operation_hours"] = p.cfg.Now()
 	case "user_statuses":
 		list, err := c.UserStatuses(ctx)
 		if err != nil {
@@ -758,6 +779,7 @@ func (p *Poller) state() model.SourceState {
 	}
 	st.QueueGroups = p.board.groupsModel()
 	p.dayState(&st)
+	p.board.applyHours(st.Queues, p.cfg.Now())
 	if len(p.fresh) > 0 {
 		st.Fresh = make(map[string]time.Time, len(p.fresh))
 		for k, v := range p.fresh {

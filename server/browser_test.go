@@ -25,7 +25,7 @@ import (
 // browser starts a headless chromium for the test and returns a tab context.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	return browserFor(t, 45*time.Second)
+	return browserFor(t, 2*time.Minute)
 }
 
 // browserFor is browser for a test that runs for up to limit.

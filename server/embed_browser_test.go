@@ -108,7 +108,7 @@ func TestBrowserEmbedFraming(t *testing.T) {
 		t.Cleanup(func() { srv.Close() })
 	}
 
-	ctx := browsertest.New(t, 1000, 900, 40*time.Second)
+	ctx := browsertest.New(t, 1000, 900, 2*time.Minute)
 	var mu sync.Mutex
 	var console []string
 	if err := chromedp.Listen(ctx, func(ev any) {

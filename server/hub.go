@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,11 +45,10 @@ func (s *Server) registerView(name string, render viewRenderer) {
 // viewKey names the clients of one view of one board.
 type viewKey struct{ board, view string }
 
-// Hub tuning. Writers and pingers are shared by every screen; the numbers
-// bound how many slow screens can hold one up at a time.
+// Hub tuning. Writers are shared by every screen; their number bounds how
+// many slow screens can hold one up at a time.
 const (
 	writers       = 32                     // goroutines writing messages to screens
-	pingers       = 16                     // goroutines pinging screens
 	pingSlot      = time.Second            // the ping schedule's step: each step pings one slot of screens
 	joinFreshness = 500 * time.Millisecond // a joining screen's full render may carry a clock this old
 )
@@ -58,13 +58,20 @@ const (
 //
 // A change is rendered once per (board, view) and diffed with the previous
 // render (htmlpatch): screens that have the previous message get a patch,
-// the others the full render; each message is built once and the same bytes
-// go to every screen that gets it. Each screen has a latest-wins slot of one
-// message: a slow screen skips stale updates (getting the full render
-// instead) and never holds up the others. A shared pool of writers writes
-// the messages; a screen whose write takes longer than the write timeout is
-// dropped. Pings follow one shared schedule: every pingSlot one slot of the
-// screens is pinged, so each screen is pinged once per ping interval.
+// the others the full render. Each message is built once, as a whole
+// websocket frame, and the same bytes go to every screen that gets it, in
+// one write each. Each screen has a latest-wins slot of one message: a slow
+// screen skips stale updates (getting the full render instead) and never
+// holds up the others. A shared pool of writers writes the messages, with a
+// write deadline on the connection (no timer per write); a screen whose
+// write takes longer than the write timeout is dropped. Pings follow one
+// shared schedule: every pingSlot one slot of the screens is pinged, so each
+// screen is pinged once per ping interval, and a screen that has not
+// answered the last two is dropped.
+//
+// The hub writes frames straight to each screen's connection (the
+// websocket library reads: pongs, "full", close); the library writes only
+// its answers to a browser's rare control frames.
 type hub struct {
 	writeTimeout time.Duration
 	pingInterval time.Duration
@@ -83,8 +90,7 @@ type hub struct {
 	workCond *sync.Cond // signalled when work grows or the hub stops
 	nextSlot int        // the ping slot the next screen joins
 
-	inflight [writers]atomic.Pointer[client] // what each writer is writing, for the deadline sweep
-	workers  sync.WaitGroup
+	workers sync.WaitGroup
 }
 
 // viewClients is one (board, view) with screens.
@@ -103,22 +109,23 @@ type viewClients struct {
 	sent, skipped, dropped prometheus.Counter
 }
 
-// client is one screen. Its fields are the hub's, under hub.mu, except conn
-// and since.
+// client is one screen. Its fields are the hub's, under hub.mu, except
+// those set at join and the atomics.
 type client struct {
 	conn *websocket.Conn
+	nc   net.Conn // conn's network connection: the hub writes frames to it
 	key  viewKey
 	vc   *viewClients
 	slot int // ping slot
 
-	next    []byte // the message to write next; nil: none
+	next    []byte // the frame to write next; nil: none
+	ping    bool   // a ping is due
 	seq     uint64 // sequence number of the last message handed over (next, or written)
 	queued  bool   // in hub.work
 	writing bool   // a writer has it
-	pinging bool
-	done    bool // left, or dropped
+	done    bool   // left, or dropped
 
-	since   atomic.Int64 // Unix ns the write in progress began; 0: none
+	pong    *atomic.Int64 // Unix ns of the last pong (or of joining)
 	dropped atomic.Bool
 }
 
@@ -136,17 +143,12 @@ func newHub(m *serverMetrics, writeTimeout, pingInterval time.Duration, log func
 	return h
 }
 
-// start runs the writers, the pingers and the write deadline sweep until
-// the hub stops.
+// start runs the writers and the ping schedule until the hub stops.
 func (h *hub) start() {
-	for i := range writers {
-		h.workers.Go(func() { h.writer(i) })
+	for range writers {
+		h.workers.Go(h.writer)
 	}
-	pings := make(chan *client, 4096)
-	for range pingers {
-		h.workers.Go(func() { h.pinger(pings) })
-	}
-	h.workers.Go(func() { h.schedule(pings) })
+	h.workers.Go(h.schedule)
 }
 
 // clientsByView counts the clients of each view, all boards together.
@@ -223,7 +225,7 @@ func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config
 	vc.full = withSync(fragment, vc.sync)
 	vc.join, vc.joinAt = vc.full, now
 	var patch []byte
-	if ok && sameBoard {
+	if ok && sameBoard && len(parts) > 0 {
 		patch = patchMessage(parts, vc.sync)
 		if len(patch) >= len(vc.full) {
 			patch = nil
@@ -245,6 +247,7 @@ func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
 	}
 	var buf bytes.Buffer
 	buf.Grow(n + 64)
+	buf.Write(frameSpace)
 	buf.WriteString(`<template data-wb-patch>`)
 	for _, p := range parts {
 		if p.AttrsOnly {
@@ -259,7 +262,7 @@ func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
 	buf.WriteString(`</template>`)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.
 	_ = views.SyncTag(s, true).Render(context.Background(), &buf)
-	return buf.Bytes()
+	return textFrame(buf.Bytes())
 }
 
 // give hands c the message of sequence seq: patch when c has the message
@@ -322,7 +325,7 @@ func (h *hub) gone(board string, now time.Time, version string) {
 // with a fresh clock, as its first message. rendered is false when k has
 // no render yet (the caller renders one: publish with ifFirst); c is nil
 // when the hub has stopped. Every client returned must leave.
-func (h *hub) join(k viewKey, conn *websocket.Conn, now time.Time) (c *client, rendered bool) {
+func (h *hub) join(k viewKey, conn *websocket.Conn, nc net.Conn, pong *atomic.Int64, now time.Time) (c *client, rendered bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
@@ -343,7 +346,9 @@ func (h *hub) join(k viewKey, conn *websocket.Conn, now time.Time) (c *client, r
 		default:
 		}
 	}
-	c = &client{conn: conn, key: k, vc: vc, slot: h.nextSlot}
+	pong.Store(time.Now().UnixNano()) // the real clock, as the ping schedule's
+
+	c = &client{conn: conn, nc: nc, key: k, vc: vc, slot: h.nextSlot, pong: pong}
 	h.nextSlot++
 	vc.clients[c] = struct{}{}
 	if vc.full == nil {
@@ -391,39 +396,40 @@ func (h *hub) drop(c *client, why string, err error) {
 	c.conn.CloseNow()
 }
 
-// writer writes queued messages until the hub stops. Writes carry no
-// context deadline (no timer per write): the sweep in schedule closes a
-// connection whose write takes longer than the write timeout.
-func (h *hub) writer(i int) {
-	slot := &h.inflight[i]
+// writer writes queued frames until the hub stops. Each write has the
+// connection's write deadline (the runtime's network poller, no timer per
+// write): a screen that does not take it in time is dropped.
+func (h *hub) writer() {
 	for {
 		h.mu.Lock()
 		for len(h.work) == 0 && !h.stopped {
 			h.workCond.Wait()
 		}
-		if len(h.work) == 0 {
+		if h.stopped {
 			h.mu.Unlock()
 			return
 		}
 		c := h.work[0]
 		h.work[0] = nil
 		h.work = h.work[1:]
-		msg := c.next
-		c.next, c.queued, c.writing = nil, false, true
+		msg, ping := c.next, c.ping
+		c.next, c.ping, c.queued, c.writing = nil, false, false, true
 		h.mu.Unlock()
 
 		var err error
-		if msg != nil {
-			c.since.Store(time.Now().UnixNano())
-			slot.Store(c)
-			err = c.conn.Write(context.Background(), websocket.MessageText, msg)
-			slot.Store(nil)
-			c.since.Store(0)
+		if msg != nil || ping {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+			if msg != nil {
+				_, err = c.nc.Write(msg)
+			}
+			if ping && err == nil {
+				_, err = c.nc.Write(pingFrame)
+			}
 		}
 
 		h.mu.Lock()
 		c.writing = false
-		if err == nil && c.next != nil {
+		if err == nil && (c.next != nil || c.ping) {
 			h.enqueue(c)
 		}
 		done := c.done
@@ -437,11 +443,10 @@ func (h *hub) writer(i int) {
 	}
 }
 
-// schedule drives the shared timers: every pingSlot it pings one slot of
-// the screens and closes the connections whose write has taken longer
-// than the write timeout.
-func (h *hub) schedule(pings chan<- *client) {
-	defer close(pings)
+// schedule pings one slot of the screens every pingSlot, each screen once
+// per ping interval, and drops those that answered neither of their last
+// two pings.
+func (h *hub) schedule() {
 	slots := max(1, int(h.pingInterval/pingSlot))
 	t := time.NewTicker(pingSlot)
 	defer t.Stop()
@@ -450,44 +455,26 @@ func (h *hub) schedule(pings chan<- *client) {
 		case <-h.stop:
 			return
 		case now := <-t.C:
-			for i := range h.inflight {
-				if c := h.inflight[i].Load(); c != nil {
-					if since := c.since.Load(); since != 0 && now.Sub(time.Unix(0, since)) > h.writeTimeout {
-						h.drop(c, "write timed out", context.DeadlineExceeded)
-					}
-				}
-			}
+			deadline := now.Add(-2*h.pingInterval - pingSlot).UnixNano()
+			var silent []*client
 			h.mu.Lock()
 			for _, vc := range h.views {
 				for c := range vc.clients {
-					if c.slot%slots != n%slots || c.pinging {
+					if c.slot%slots != n%slots {
 						continue
 					}
-					select {
-					case pings <- c:
-						c.pinging = true
-					default: // the pingers are behind: this screen waits for its next turn
+					if c.pong.Load() < deadline {
+						silent = append(silent, c)
+						continue
 					}
+					c.ping = true
+					h.enqueue(c)
 				}
 			}
 			h.mu.Unlock()
-		}
-	}
-}
-
-// pinger pings the screens schedule hands it; a screen that does not
-// answer within the write timeout is dropped.
-func (h *hub) pinger(pings <-chan *client) {
-	for c := range pings {
-		ctx, cancel := context.WithTimeout(context.Background(), h.writeTimeout)
-		err := c.conn.Ping(ctx)
-		cancel()
-		h.mu.Lock()
-		c.pinging = false
-		done := c.done
-		h.mu.Unlock()
-		if err != nil && !done {
-			h.drop(c, "no pong", err)
+			for _, c := range silent {
+				h.drop(c, "no pong", nil)
+			}
 		}
 	}
 }
@@ -518,17 +505,17 @@ func (h *hub) shutdown(now time.Time, version string, reconnectWithin time.Durat
 		}
 	}
 	h.mu.Unlock()
+	h.workers.Wait() // no writer writes any more
 
 	var wg sync.WaitGroup
 	next := make(chan *client)
 	for range writers {
 		wg.Go(func() {
 			for c := range next {
-				ctx, cancel := context.WithTimeout(context.Background(), h.writeTimeout)
-				if c.conn.Write(ctx, websocket.MessageText, bye[c.vc]) == nil {
-					c.conn.Close(websocket.StatusServiceRestart, "server restarting")
+				_ = c.nc.SetWriteDeadline(time.Now().Add(h.writeTimeout))
+				if _, err := c.nc.Write(bye[c.vc]); err == nil {
+					_, _ = c.nc.Write(restartFrame)
 				}
-				cancel()
 				c.conn.CloseNow()
 			}
 		})
@@ -538,16 +525,50 @@ func (h *hub) shutdown(now time.Time, version string, reconnectWithin time.Durat
 	}
 	close(next)
 	wg.Wait()
-	h.workers.Wait()
 	h.clients.Wait()
 }
 
-// withSync appends the clock tag to a fragment: a new slice, the fragment is shared.
+// withSync is a text frame of the fragment followed by the clock tag: a
+// new slice, the fragment is shared.
 func withSync(fragment []byte, s views.Sync) []byte {
 	var buf bytes.Buffer
-	buf.Grow(len(fragment) + 200)
+	buf.Grow(len(frameSpace) + len(fragment) + 200)
+	buf.Write(frameSpace)
 	buf.Write(fragment)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.
 	_ = views.SyncTag(s, true).Render(context.Background(), &buf)
-	return buf.Bytes()
+	return textFrame(buf.Bytes())
 }
+
+// frameSpace is room for a frame header before a message's payload.
+var frameSpace = make([]byte, maxFrameHeader)
+
+const maxFrameHeader = 10
+
+// textFrame turns b, maxFrameHeader bytes of room followed by a payload,
+// into one unmasked, final websocket text frame (RFC 6455 section 5.2),
+// sharing b.
+func textFrame(b []byte) []byte {
+	payload := len(b) - maxFrameHeader
+	var h []byte
+	switch {
+	case payload < 126:
+		h = []byte{0x81, byte(payload)}
+	case payload <= 0xffff:
+		h = []byte{0x81, 126, byte(payload >> 8), byte(payload)}
+	default:
+		h = []byte{0x81, 127, 0, 0, 0, 0, byte(payload >> 24), byte(payload >> 16), byte(payload >> 8), byte(payload)}
+	}
+	start := maxFrameHeader - len(h)
+	copy(b[start:], h)
+	return b[start:]
+}
+
+// Control frames the hub writes: an empty ping, and a close saying the
+// server restarts (1012).
+var (
+	pingFrame    = []byte{0x89, 0x00}
+	restartFrame = append([]byte{0x88, byte(2 + len(restartReason)), 0x03, 0xf4}, restartReason...)
+)
+
+const restartReason = "server restarting"

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -21,11 +22,11 @@ import (
 )
 
 // Websocket buffers per screen. Browsers send only pongs, close frames and
-// "full"; a writer's buffer only batches a frame header with small
-// payloads (a larger message is written straight through).
+// "full"; the library writes only its answers to control frames (the hub
+// writes messages straight to the connection).
 const (
 	readBufferSize  = 256
-	writeBufferSize = 1024
+	writeBufferSize = 256
 	readLimit       = 64
 )
 
@@ -55,18 +56,23 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.o.MaxAcceptWait.Seconds()/3))))
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many screens connecting; retry shortly")
 	}
-	opts := &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled}
+	pong := new(atomic.Int64)
+	opts := &websocket.AcceptOptions{
+		CompressionMode: websocket.CompressionDisabled,
+		OnPongReceived:  func(context.Context, []byte) { pong.Store(time.Now().UnixNano()) },
+	}
 	if s.o.Guard != nil {
 		opts.OriginPatterns = s.o.Guard.WebsocketOriginPatterns(boardID, strings.HasPrefix(view, "embed:"))
 	}
-	conn, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), opts)
+	w := &smallBuffers{Response: c.Response()}
+	conn, err := websocket.Accept(w, c.Request(), opts)
 	if err != nil {
 		return nil // Accept has answered the request
 	}
 	conn.SetReadLimit(readLimit)
 
 	k := viewKey{boardID, view}
-	cl, rendered := s.hub.join(k, conn, s.o.Now())
+	cl, rendered := s.hub.join(k, conn, w.nc, pong, s.o.Now())
 	if cl == nil {
 		conn.Close(websocket.StatusServiceRestart, "server restarting")
 		return nil
@@ -142,14 +148,19 @@ func newAcceptLimiter(perSecond float64) *rate.Limiter {
 }
 
 // smallBuffers gives the websocket library buffers sized for what a screen
-// exchanges instead of the HTTP server's 4 KB each way.
-type smallBuffers struct{ *echo.Response }
+// exchanges instead of the HTTP server's 4 KB each way, and keeps the
+// network connection for the hub's writes.
+type smallBuffers struct {
+	*echo.Response
+	nc net.Conn
+}
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.Response).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	w.nc = nc
 	var r io.Reader = nc
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)

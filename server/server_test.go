@@ -714,3 +714,33 @@ func TestAcceptRateAnswers503WithRetryAfter(t *testing.T) {
 		t.Errorf("Retry-After %q, want a number of seconds", resp.Header.Get("Retry-After"))
 	}
 }
+
+// Every screen is pinged on the shared schedule; one that answers stays,
+// one that never answers is dropped.
+func TestScreenWithoutPongsIsDropped(t *testing.T) {
+	ts := startServer(t, Options{PingInterval: time.Second})
+	mustPut(t, ts.store, fixture(time.Now(), 2, 1))
+	silent := dial(t, ts) // never reads: never answers a ping
+	alive := dial(t, ts)
+	readMessage(t, alive, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // reading answers pings
+		for {
+			if _, _, err := alive.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for ts.clientCount("all") != 1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := ts.clientCount("all"); n != 1 {
+		t.Fatalf("%d screens after the silent one's pings went unanswered, want 1", n)
+	}
+	if got := testutil.ToFloat64(ts.Server.metrics.dropped.WithLabelValues(viewWall)); got != 1 {
+		t.Errorf("dropped %v, want the silent screen", got)
+	}
+	silent.CloseNow()
+}

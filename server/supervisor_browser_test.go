@@ -19,7 +19,7 @@ import (
 // with a 1366×768 window, the smallest the supervisor view is made for.
 func svBrowser(t *testing.T) context.Context {
 	t.Helper()
-	return browsertest.New(t, 1366, 768, 45*time.Second)
+	return browsertest.New(t, 1366, 768, 2*time.Minute)
 }
 
 // openSupervisor opens path (a supervisor URL) and waits for the websocket's

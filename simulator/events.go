@@ -119,7 +119,9 @@ func (c *Center) arrival(qi int) {
 	q := c.queues[qi]
 	max := q.perSecond * (1 + rateSwing)
 	if c.rng.Float64()*max < c.rate(q) {
-		c.arrive(qi)
+		if h, ok := hoursOf(c.hours, c.menus, q.MenuID); !ok || h.OpenAt(c.now) {
+			c.arrive(qi) // a closed queue takes no contacts
+		}
 	}
 	c.scheduleArrival(qi)
 }

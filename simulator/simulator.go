@@ -81,6 +81,7 @@ type Center struct {
 	groups   []QueueGroup
 	history  []Handled
 	contacts []*Contact // oldest first
+	hours    map[int]Hours
 
 	nextContact int
 	changed     bool
@@ -139,6 +140,7 @@ func New(o Options) *Center {
 		statuses: builtinStatuses(),
 		teams:    builtinTeams(),
 		subs:     make(map[chan struct{}]struct{}),
+		hours:    map[int]Hours{},
 	}
 	c.origin = o.Start.Add(-c.wall(o.WarmUp.Seconds()))
 	c.now = c.origin
@@ -362,6 +364,11 @@ func (c *Center) Truth() Truth {
 		QueueGroups:  append([]QueueGroup(nil), c.groups...),
 		History:      append([]Handled(nil), c.history...),
 		Contacts:     make([]Contact, len(c.contacts)),
+		Hours:        make(map[int]Hours, len(c.hours)),
+	}
+	for id, h := range c.hours {
+		h.Days = append([]time.Weekday(nil), h.Days...)
+		t.Hours[id] = h
 	}
 	for i, ct := range c.contacts {
 		t.Contacts[i] = *ct

@@ -113,8 +113,9 @@ type Truth struct {
 	Menus        []Menu
 	Queues       []Queue
 	QueueGroups  []QueueGroup
-	History      []Handled // oldest first; covers at least the last HistoryMinutes simulated minutes
-	Contacts     []Contact // every call and chat of the last ContactRetention, oldest first
+	History      []Handled     // oldest first; covers at least the last HistoryMinutes simulated minutes
+	Contacts     []Contact     // every call and chat of the last ContactRetention, oldest first
+	Hours        map[int]Hours // operation hours by menu id; menus without (nor a parent with) are always open
 }
 
 // HistoryMinutes is how many simulated minutes of handled contacts the model

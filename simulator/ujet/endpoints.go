@@ -64,6 +64,8 @@ func route(endpoint string, q url.Values, t simulator.Truth, o Options) (int, an
 		return http.StatusOK, paginate(all, q, o.MaxPer)
 	case "menus/current_status":
 		return http.StatusOK, menusCurrentStatus(t)
+	case "menus/operation_hours":
+		return http.StatusOK, operationHours(t)
 	case "calls":
 		return http.StatusOK, contacts(t, "call", q, o.MaxPer)
 	case "chats":

@@ -4,8 +4,8 @@
 // testing clients.
 //
 // Endpoints (GET only): agents, agents/current_status, user_statuses, teams,
-// menus, menus/current_status, menus/sla, menus/sla_by_queue_groups, calls
-// and chats (see contacts.go).
+// menus, menus/current_status, menus/sla, menus/sla_by_queue_groups,
+// menus/operation_hours (see hours.go), calls and chats (see contacts.go).
 // Anything else under the prefix is a 404 with a JSON error; other methods
 // get 405.
 //
