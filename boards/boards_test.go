@@ -781,7 +781,7 @@ func TestAgentStateTimeLimits(t *testing.T) {
 	ags[0].Status = "Meal"
 	ags[1].State, ags[1].Status, ags[1].Since = model.StateAway, "Break", ago(12*time.Minute)
 	ev = b.Evaluate(b.Apply(states, t0))
-	if c := ev.Agent(ags[0]); c.Level != LevelWarn || c.Reason != "Meal 45:00, warn at 40:00" {
+	if c := ev.Agent(ags[0]); c.Level != LevelWarn || c.Reason != "\u2068Meal\u2069 45:00, warn at 40:00" {
 		t.Errorf("agent at meal for 45 min: %+v, want warn by the Meal limit", c)
 	}
 	if c := ev.Agent(ags[1]); c.Level != LevelWarn || c.Reason != "away 12:00, warn at 10:00" {

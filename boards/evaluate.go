@@ -144,7 +144,9 @@ func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
 		// A limit for the agent's status wins over one for its state.
 		words := strings.TrimSpace(a.Status)
 		l, ok := byStatus[model.FoldStatus(words)]
-		if !ok || words == "" {
+		if ok && words != "" {
+			words = model.Isolate(words)
+		} else {
 			words = stateWords(a.State)
 			if l, ok = limits[a.State]; !ok {
 				continue
@@ -230,7 +232,7 @@ func countReason(crit, warn int, thing string) string {
 // Group returns the check of queue group g's SLA against the board's
 // thresholds.
 func (b *Board) Group(g model.QueueGroup) Check {
-	return slaCheck(g.Name+" "+g.Channel+" SLA", g.SLAPercent, b.Thresholds)
+	return slaCheck(model.Isolate(g.Name)+" "+g.Channel+" SLA", g.SLAPercent, b.Thresholds)
 }
 
 // Evaluate compares mb (from Apply) with the board's thresholds, at

@@ -259,8 +259,8 @@ const (
 	TileAgentsLoggedIn Tile = "agents_logged_in"
 	TileQueueTable     Tile = "queue_table"
 	TileAgentGrid      Tile = "agent_grid"
-	TileQueueGroups    Tile = "queue_groups" // UJET queue groups with their call and chat SLA
-	TileForecast       Tile = "forecast"     // the queue most likely to miss its SLA target (Erlang A)
+	TileQueueGroups    Tile = "queue_groups"    // UJET queue groups with their call and chat SLA
+	TileForecast       Tile = "forecast"        // the queue most likely to miss its SLA target (Erlang A)
 	TileHandledToday   Tile = "handled_today"   // contacts answered since the board's midnight
 	TileAbandonedToday Tile = "abandoned_today" // contacts abandoned in queue since the board's midnight
 	TileAbandonRate    Tile = "abandon_rate"    // abandoned of answered and abandoned today, in percent

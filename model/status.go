@@ -106,3 +106,15 @@ func foldStatus(s string) string {
 	}
 	return b.String()
 }
+
+// Isolate wraps s, vendor text (a name or status) about to be put in a
+// sentence, in Unicode's first-strong isolate (U+2068 … U+2069): a
+// direction control character in it, or a right-to-left name, cannot
+// reorder the rest of the sentence in a browser or a tooltip. Elements that
+// show a name alone are isolated by CSS instead (unicode-bidi: isolate).
+func Isolate(s string) string {
+	if s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}

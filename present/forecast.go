@@ -255,7 +255,7 @@ func (p *Board) forecastTile() (Figure, boards.Check) {
 	}
 	c := bestC
 	if c.Reason != "" {
-		c.Reason = best.Name + ": " + c.Reason
+		c.Reason = model.Isolate(best.Name) + ": " + c.Reason
 	}
 	switch {
 	case c.Level == boards.LevelCritical:

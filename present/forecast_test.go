@@ -80,7 +80,7 @@ func TestForecastTileAndRows(t *testing.T) {
 			tile = &struct{ v, level, reason string }{t.Value, t.Level, t.Reason}
 		}
 	}
-	if tile == nil || tile.level != "warn" || tile.v != "~2 min" || !strings.Contains(tile.reason, "Billing: SLA below target in ~2 min") {
+	if tile == nil || tile.level != "warn" || tile.v != "~2 min" || !strings.Contains(tile.reason, "\u2068Billing\u2069: SLA below target in ~2 min") {
 		t.Fatalf("forecast tile %+v", tile)
 	}
 	sv := p.Supervisor()

@@ -316,7 +316,7 @@ func TestEmbedFiguresLevelsAndNames(t *testing.T) {
 	if got := strings.Count(body, `<tr id="g-`); got != 2 {
 		t.Errorf("queue_groups: %d rows, want 2", got)
 	}
-	if !strings.Contains(body, `<tr id="g-ujet--20" class="lv-critical" data-level="critical">`) || !strings.Contains(body, "CRITICAL: Shipping call SLA 50% below 60%") {
+	if !strings.Contains(body, `<tr id="g-ujet--20" class="lv-critical" data-level="critical">`) || !strings.Contains(body, "CRITICAL: \u2068Shipping\u2069 call SLA 50% below 60%") {
 		t.Errorf("queue_groups: Shipping not marked critical with its reason\n%s", body)
 	}
 	if l := embedLevel(t, body); l != "critical" || !strings.Contains(body, "1 queue group critical") {

@@ -80,7 +80,7 @@ func TestBrowserForecastWarnsBeforeSLATurnsRed(t *testing.T) {
 		if firstWarn < 0 && (fc == "lvl-warn" || fc == "lvl-critical") {
 			firstWarn = minute
 			text := eval[string](t, ctx, `document.getElementById('t-forecast').textContent`)
-			if !strings.Contains(text, "Billing: SLA below target in ~") {
+			if !strings.Contains(text, "\u2068Billing\u2069: SLA below target in ~") {
 				t.Errorf("minute %d: the forecast tile warns without saying why: %q", minute, text)
 			}
 		}

@@ -80,7 +80,8 @@ func (s *Server) serveLive(c echo.Context, boardID, view string) error {
 	if !rendered {
 		// Nobody watched this view of the board: render it now. Run keeps it
 		// current from here on.
-		ctx := c.Request().Context()
+		// Not the request's context: it ends with the upgrade.
+		ctx := context.WithoutCancel(c.Request().Context())
 		if def, mb, storeDown, ok := s.boardData(ctx, boardID); ok {
 			if frag, err := render(ctx, s.present(ctx, &def, mb, storeDown)); err == nil {
 				s.hub.publish(k, frag, mb.GeneratedAt, s.o.Version, def.Fingerprint(), true)

@@ -65,8 +65,8 @@ func New(h http.Handler, o Options) *http.Server {
 }
 
 // Serve serves h on ln with o's limits until ctx ends, then gives open
-// requests o.ShutdownGrace to finish. It returns when the server has
-// stopped; the error is nil after a shutdown.
+// requests o.ShutdownGrace to finish and cuts those that did not. It
+// returns when the server has stopped; the error is nil after a shutdown.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, o Options) error {
 	o = o.withDefaults()
 	hs := New(h, o)
@@ -75,7 +75,14 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o Options) erro
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownGrace)
 		defer cancel()
-		done <- hs.Shutdown(sctx)
+		err := hs.Shutdown(sctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// A request still open after the grace (a long poll, a stuck
+			// client) is cut: stopping is not an error.
+			o.Logger.Warn("requests still open after the shutdown grace were cut", "grace", o.ShutdownGrace)
+			err = hs.Close()
+		}
+		done <- err
 	}()
 	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		// Serve failed by itself; the shutdown goroutine ends with ctx.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -164,4 +165,42 @@ func TestWebsocketOutlivesTheLimits(t *testing.T) {
 	closedByServer(t, c, "slow body beside the websocket")
 
 	echo(strings.Repeat("still here ", 3))
+}
+
+// A request that never finishes does not make stopping fail: after the
+// grace it is cut and Serve returns nil.
+func TestShutdownCutsStuckRequests(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	o := short
+	o.ShutdownGrace = 200 * time.Millisecond
+	o.Logger = slog.New(slog.DiscardHandler)
+	go func() { done <- Serve(ctx, ln, h, o) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /long HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after a stuck request: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	closedByServer(t, c, "stuck request after shutdown")
 }
