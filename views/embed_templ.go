@@ -1116,7 +1116,7 @@ func EmbedView(t EmbedTile, oob bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if t.QueueCounts {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "<th class=\"num q-count\" title=\"Answered (handled) today\">Answ.</th><th class=\"num q-count\" title=\"Abandoned in queue today\">Aband.</th><th class=\"num q-count\" title=\"Abandon rate today\">Ab.%</th><th class=\"num q-count\" title=\"Average handle time today\">AHT</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "<th class=\"num q-count\" title=\"Answered today\">Answ.</th><th class=\"num q-count\" title=\"Abandoned today\">Aband.</th><th class=\"num q-count\" title=\"Abandon rate today\">Ab.%</th><th class=\"num q-count\" title=\"Average handle time today\">AHT</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -1866,7 +1866,7 @@ func SupervisorView(v Supervisor, f SupervisorFilters, oob bool) templ.Component
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sortHeaderTitled("queues", "abandoned", "Aband.", "Abandoned in queue today", f.QSort, "num c-count").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sortHeaderTitled("queues", "abandoned", "Aband.", "Abandoned today", f.QSort, "num c-count").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
