@@ -259,14 +259,18 @@ const (
 	TileAgentsLoggedIn Tile = "agents_logged_in"
 	TileQueueTable     Tile = "queue_table"
 	TileAgentGrid      Tile = "agent_grid"
-	TileQueueGroups    Tile = "queue_groups" // UJET queue groups with their call and chat SLA
-	TileForecast       Tile = "forecast"     // the queue most likely to miss its SLA target (Erlang A)
+	TileQueueGroups    Tile = "queue_groups"    // UJET queue groups with their call and chat SLA
+	TileForecast       Tile = "forecast"        // the queue most likely to miss its SLA target (Erlang A)
+	TileHandledToday   Tile = "handled_today"   // contacts answered since the board's midnight
+	TileAbandonedToday Tile = "abandoned_today" // contacts abandoned in queue since the board's midnight
+	TileAbandonRate    Tile = "abandon_rate"    // abandoned of answered and abandoned today, in percent
 )
 
 // Tiles lists every tile.
 func Tiles() []Tile {
 	return []Tile{TileCallsWaiting, TileChatsWaiting, TileOtherWaiting, TileLongestWait, TileSLACall, TileSLAChat,
-		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid, TileQueueGroups, TileForecast}
+		TileAgentsByState, TileAgentsLoggedIn, TileQueueTable, TileAgentGrid, TileQueueGroups, TileForecast,
+		TileHandledToday, TileAbandonedToday, TileAbandonRate}
 }
 
 // DefaultTiles are the tiles of a board that lists none: today's wall.

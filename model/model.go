@@ -225,6 +225,27 @@ type Board struct {
 	Queues      []Queue      `json:"queues"`
 	QueueGroups []QueueGroup `json:"queue_groups"`
 	Sources     []Health     `json:"sources"`
+	// Summary is set by the board API only: the board's SLA and today's
+	// counts as its tiles show them. Never stored.
+	Summary *Summary `json:"summary,omitempty"`
+}
+
+// Summary is the board-wide figures of the API: see Totals.
+type Summary struct {
+	SLACall       *float64 `json:"sla_call"`
+	SLACallMethod string   `json:"sla_call_method,omitempty"` // SLAWeighted or SLAMean
+	SLAChat       *float64 `json:"sla_chat"`
+	SLAChatMethod string   `json:"sla_chat_method,omitempty"`
+	Answered      *int     `json:"answered"`
+	Abandoned     *int     `json:"abandoned"`
+	AbandonRate   *float64 `json:"abandon_rate"`
+}
+
+// Summarize is the board's summary for the API.
+func (b Board) Summarize() *Summary {
+	t := b.Totals()
+	return &Summary{SLACall: t.SLACall, SLACallMethod: t.SLACallMethod, SLAChat: t.SLAChat, SLAChatMethod: t.SLAChatMethod,
+		Answered: t.Answered, Abandoned: t.Abandoned, AbandonRate: t.AbandonRate}
 }
 
 // Merge builds a board from source states, agents and queues sorted so that

@@ -50,7 +50,9 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 				v.More = len(mb.Queues) - maxEmbedQueues
 				break
 			}
-			v.Queues = append(v.Queues, embedQueue(q, p.Eval.Queue(q)))
+			eq := embedQueue(q, p.Eval.Queue(q))
+			eq.Queue = p.withDay(eq.Queue, q)
+			v.Queues = append(v.Queues, eq)
 		}
 	case views.EmbedGroups:
 		v.Groups = p.groupRows()
@@ -67,7 +69,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		v.Kind = views.EmbedFigure
 		if t.Figure != nil {
 			f := t.Figure(p, c)
-			v.Value, v.Since = f.Value, f.Since
+			v.Value, v.Since, v.Title = f.Value, f.Since, f.Title
 		}
 	}
 	return v

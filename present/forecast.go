@@ -43,7 +43,13 @@ func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Samp
 	if fc.HandleTime <= 0 {
 		fc.HandleTime = config.DefaultHandleTime
 	}
-	out := make(map[boards.QueueKey]forecast.Forecast, len(mb.Queues))
+	type pending struct {
+		key    boards.QueueKey
+		in     forecast.Inputs
+		shared bool // judged against the board's pool of agents
+	}
+	var all []pending
+	var load float64 // offered load of the queues sharing the pool, erlangs
 	for i := range mb.Queues {
 		q := &mb.Queues[i]
 		in := queueInputs(q, hist[history.QueueKey(q.Source, q.ID)], now)
@@ -55,17 +61,59 @@ func Forecasts(def *boards.Board, mb model.Board, hist map[string][]history.Samp
 		if q.Closed {
 			in.Offered15, in.Note = 0, "the queue is closed"
 		}
-		in.Agents = agents
-		who := "the board's available and busy agents"
+		p := pending{key: boards.QueueKey{Source: q.Source, ID: q.ID}, shared: true}
+		who := "the board's available and busy agents, shared among its queues in proportion to their load"
 		if n, ok := queueAgents(q, mb, members[q.Source]); ok {
-			in.Agents, who = n, "the available and busy agents of the teams that take the queue"
+			in.Agents, who, p.shared = n, "the available and busy agents of the teams that take the queue", false
+		} else {
+			load += queueLoad(in)
 		}
 		in.Threshold = fc.AnswerWithin.Seconds()
 		in.Target = target(def.QueueThresholds(q))
 		in.Source = "arrivals and abandons: the vendor's day counts; handle time: " + aht + "; agents: " + who
-		out[boards.QueueKey{Source: q.Source, ID: q.ID}] = forecast.Make(in)
+		p.in = in
+		all = append(all, p)
+	}
+	// The vendor does not say who takes which queue: each queue sharing the
+	// pool gets its share of the agents by load (largest remainders, so the
+	// shares add up to the pool; all of it while no queue has a load).
+	if load > 0 {
+		type rest struct {
+			i    int
+			frac float64
+		}
+		var rests []rest
+		given := 0
+		for i := range all {
+			if !all[i].shared {
+				continue
+			}
+			exact := float64(agents) * queueLoad(all[i].in) / load
+			all[i].in.Agents = int(exact)
+			given += int(exact)
+			rests = append(rests, rest{i, exact - math.Floor(exact)})
+		}
+		sort.SliceStable(rests, func(a, b int) bool { return rests[a].frac > rests[b].frac })
+		for k := 0; k < agents-given && k < len(rests); k++ {
+			all[rests[k].i].in.Agents++
+		}
+	} else {
+		for i := range all {
+			if all[i].shared {
+				all[i].in.Agents = agents
+			}
+		}
+	}
+	out := make(map[boards.QueueKey]forecast.Forecast, len(all))
+	for _, p := range all {
+		out[p.key] = forecast.Make(p.in)
 	}
 	return out
+}
+
+// queueLoad is a queue's offered load in erlangs from its inputs.
+func queueLoad(in forecast.Inputs) float64 {
+	return float64(in.Offered15) * float64(time.Hour) / float64(forecast.Window) / 3600 * in.AHT
 }
 
 // queueAgents counts the board's available and busy agents of the teams

@@ -133,3 +133,20 @@ func TestForecastHandleTimeAndClosed(t *testing.T) {
 		t.Errorf("closed queue: %+v", f)
 	}
 }
+
+// Without a say on who takes which queue, the board's agents are shared
+// among its queues in proportion to their load.
+func TestForecastSharesTheBoardsAgents(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	mb, hist := forecastFixture(now, 20)
+	q2 := mb.Queues[0]
+	q2.ID, q2.Name = "2:en:call", "Sales"
+	q2.AverageHandleSeconds = new(540.0) // three times the load of Billing's assumed 180 s
+	mb.Queues = append(mb.Queues, q2)
+	hist[history.QueueKey("ujet", q2.ID)] = hist[history.QueueKey("ujet", "1:en:call")]
+	fs := Forecasts(forecastBoard(), mb, hist, nil, now)
+	billing, sales := fs[boards.QueueKey{Source: "ujet", ID: "1:en:call"}], fs[boards.QueueKey{Source: "ujet", ID: "2:en:call"}]
+	if billing.Agents+sales.Agents != 10 || sales.Agents < 3*billing.Agents-2 || !strings.Contains(billing.Source, "shared among its queues") {
+		t.Errorf("agents: Billing %d, Sales %d (%s); want 10 shared about 1:3", billing.Agents, sales.Agents, billing.Source)
+	}
+}

@@ -244,6 +244,40 @@ func queueRow(q model.Queue, c boards.QueueCheck) views.Queue {
 	}
 }
 
+// withDay adds q's day figures to its row.
+func (p *Board) withDay(v views.Queue, q model.Queue) views.Queue {
+	d := dayFigures(q, p.zone(), p.Now)
+	v.AbandonRate, v.AHT, v.Closed, v.Opens = d.AbandonRate, d.AHT, d.Closed, d.Opens
+	return v
+}
+
+// dayFigures are a queue's abandon rate, handle time and opening as the
+// queue tables show them; loc is the board's zone for "opens at".
+func dayFigures(q model.Queue, loc *time.Location, now time.Time) views.Queue {
+	v := views.Queue{AbandonRate: Percent(q.AbandonRate()), AHT: "—", Closed: q.Closed}
+	if q.AverageHandleSeconds != nil {
+		v.AHT = views.Duration(time.Duration(math.Round(*q.AverageHandleSeconds)) * time.Second)
+	}
+	if q.Closed && q.OpensAt != nil {
+		at := q.OpensAt.In(loc)
+		v.Opens = at.Format("15:04")
+		if at.Sub(now) > 20*time.Hour {
+			v.Opens = at.Format("Mon 15:04")
+		}
+	}
+	return v
+}
+
+// zone is the board's time zone: its own, else the server's.
+func (p *Board) zone() *time.Location {
+	if p.Def != nil && p.Def.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.Def.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
 // Count is a count a vendor may not give: "—" when it does not.
 func Count(n *int) string {
 	if n == nil {

@@ -1,6 +1,7 @@
 package present
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +172,66 @@ func TestDayCountsAndConnectGroups(t *testing.T) {
 	w := New(bd, bd.Apply([]model.SourceState{st}, now), false).Wall(false)
 	if w.QueueCounts || w.GroupCounts {
 		t.Errorf("counts columns shown without counts: %v %v", w.QueueCounts, w.GroupCounts)
+	}
+}
+
+func TestDayTilesClosedQueuesAndSLAMethod(t *testing.T) {
+	now := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC)
+	n := func(v int) *int { return &v }
+	pct := func(v float64) *float64 { return &v }
+	opens := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	aht := 185.4
+	st := model.SourceState{
+		Health: model.Health{Source: "ujet", Kind: "ujet", OK: true, UpdatedAt: now},
+		Queues: []model.Queue{
+			{Source: "ujet", ID: "1:en:call", Name: "Support/Billing", Channel: "call", SLAPercent: pct(90), Answered: n(90), Abandoned: n(10), AverageHandleSeconds: &aht},
+			{Source: "ujet", ID: "2:en:call", Name: "Web/Sales", Channel: "call", SLAPercent: pct(10), Answered: n(0), Abandoned: n(0), Closed: true, OpensAt: &opens},
+		},
+	}
+	f := &config.File{Boards: []config.Board{{ID: "b", Title: "B", TimeZone: "UTC",
+		Tiles: []config.Tile{config.TileSLACall, config.TileHandledToday, config.TileAbandonedToday, config.TileAbandonRate, config.TileQueueTable}}}}
+	bd, ok := boards.New(f).Get("b")
+	if !ok {
+		t.Fatal("no board")
+	}
+	p := New(bd, bd.Apply([]model.SourceState{st}, now), false)
+	w := p.Wall(false)
+	tiles := map[string]views.Tile{}
+	for _, tl := range w.Tiles {
+		tiles[tl.Kind] = tl
+	}
+	for kind, want := range map[string]string{"handled_today": "90", "abandoned_today": "10", "abandon_rate": "10%", "sla_call": "90%"} {
+		if got := tiles[kind].Value; got != want {
+			t.Errorf("tile %s = %q, want %q", kind, got, want)
+		}
+	}
+	if title := tiles["sla_call"].Title; title == "" || !strings.Contains(title, "weighted") {
+		t.Errorf("SLA tooltip %q does not say it is weighted", title)
+	}
+	if title := tiles["handled_today"].Title; !strings.Contains(title, "UTC") {
+		t.Errorf("handled tooltip %q does not say when the day started", title)
+	}
+	rows := map[string]views.Queue{}
+	for _, q := range w.Queues {
+		rows[q.Name] = q
+	}
+	if q := rows["Support/Billing"]; q.AbandonRate != "10%" || q.AHT != "3:05" || q.Closed {
+		t.Errorf("open queue row %+v", q)
+	}
+	if q := rows["Web/Sales"]; !q.Closed || q.Opens != "08:00" || q.AbandonRate != "—" {
+		t.Errorf("closed queue row %+v", q)
+	}
+	e := p.Embed(config.TileHandledToday)
+	if e.Value != "90" || e.Kind != views.EmbedFigure {
+		t.Errorf("handled embed %+v", e)
+	}
+	sv := p.Supervisor()
+	for _, q := range sv.Queues {
+		if q.Name == "Web/Sales" && (!q.Closed || q.Opens != "08:00") {
+			t.Errorf("supervisor closed row %+v", q)
+		}
+		if q.Name == "Support/Billing" && (q.KAbandonRate != "10" || q.AHT != "3:05") {
+			t.Errorf("supervisor row %+v", q)
+		}
 	}
 }

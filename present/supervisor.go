@@ -64,7 +64,7 @@ func (p *Board) Supervisor() views.Supervisor {
 		switch {
 		case t.Figure != nil:
 			f := t.Figure(p, c)
-			st.Value, st.Since = f.Value, f.Since
+			st.Value, st.Since, st.Title = f.Value, f.Since, f.Title
 		case kind == config.TileQueueTable:
 			st.Value = strconv.Itoa(breached) + " / " + strconv.Itoa(len(mb.Queues))
 			st.Summary = true
@@ -106,6 +106,14 @@ func (p *Board) Supervisor() views.Supervisor {
 		}
 		if q.Abandoned != nil {
 			row.KAbandoned = strconv.Itoa(*q.Abandoned)
+		}
+		day := dayFigures(q, p.zone(), p.Now)
+		row.AbandonRate, row.AHT, row.Closed, row.Opens = day.AbandonRate, day.AHT, day.Closed, day.Opens
+		if r := q.AbandonRate(); r != nil {
+			row.KAbandonRate = strconv.FormatFloat(*r, 'f', -1, 64)
+		}
+		if q.AverageHandleSeconds != nil {
+			row.KAHT = strconv.FormatFloat(*q.AverageHandleSeconds, 'f', -1, 64)
 		}
 		if row.OldestSince != 0 && q.Waiting > 0 {
 			row.KLongest = -row.OldestSince
@@ -195,7 +203,7 @@ func SupervisorFilters(q url.Values) views.SupervisorFilters {
 func agentSortColumns() []string { return []string{"name", "team", "state", "status", "time", "hold"} }
 
 func queueSortColumns() []string {
-	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "answered", "abandoned", "level"}
+	return []string{"name", "lang", "channel", "waiting", "longest", "avg", "sla", "answered", "abandoned", "abandon_rate", "aht", "level"}
 }
 
 // ApplySupervisorFilters hides the rows f filters out and orders the rows
@@ -265,11 +273,8 @@ func ApplySupervisorFilters(v *views.Supervisor, f views.SupervisorFilters) {
 				}
 				n, _ := strconv.ParseFloat(r.SLAValue, 64)
 				return svNumKey(n)
-			case "answered", "abandoned":
-				k := r.KAnswered
-				if col == "abandoned" {
-					k = r.KAbandoned
-				}
+			case "answered", "abandoned", "abandon_rate", "aht":
+				k := map[string]string{"answered": r.KAnswered, "abandoned": r.KAbandoned, "abandon_rate": r.KAbandonRate, "aht": r.KAHT}[col]
 				if k == "" {
 					return svSortKey{}
 				}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/wallboard/wallboard/boards"
 	"github.com/wallboard/wallboard/config"
+	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/views"
 )
 
@@ -24,6 +25,8 @@ type Figure struct {
 	Value string // "12", "87%", "—"; for a running wait its text at the board's time
 	Since int64  // Unix ms a running wait started: the value ticks from it; 0 when none
 	Class string // the wall's extra classes of the value: hot, dim, sla-good…
+	// Title is the value's tooltip: how it was made (the SLA's weighting).
+	Title string
 }
 
 // Tile is one entry of the tile registry: everything the views need to know
@@ -65,9 +68,9 @@ var registry = []Tile{
 			return Figure{Value: "—", Class: "dim"}
 		}},
 	{Kind: config.TileSLACall, Label: "SLA calls", WallID: "t-sla-call", Embed: views.EmbedFigure,
-		Figure: func(p *Board, c boards.Check) Figure { return sla(p.Totals.SLACall, c) }},
+		Figure: func(p *Board, c boards.Check) Figure { return sla(p.Totals.SLACall, p.Totals.SLACallMethod, c) }},
 	{Kind: config.TileSLAChat, Label: "SLA chats", WallID: "t-sla-chat", Embed: views.EmbedFigure,
-		Figure: func(p *Board, c boards.Check) Figure { return sla(p.Totals.SLAChat, c) }},
+		Figure: func(p *Board, c boards.Check) Figure { return sla(p.Totals.SLAChat, p.Totals.SLAChatMethod, c) }},
 	{Kind: config.TileAgentsByState, Label: "Agents by state", WallLabel: "Agents", WallID: "t-states", Feed: FeedAgents, Embed: views.EmbedStates},
 	{Kind: config.TileAgentsLoggedIn, Label: "Agents logged in", ShortLabel: "Logged in", WallID: "t-loggedin", Feed: FeedAgents, Embed: views.EmbedFigure,
 		Figure: func(p *Board, _ boards.Check) Figure { return Figure{Value: strconv.Itoa(p.Totals.AgentsLoggedIn)} }},
@@ -76,6 +79,18 @@ var registry = []Tile{
 	{Kind: config.TileQueueGroups, Label: "SLA by queue group", Embed: views.EmbedGroups, Body: true},
 	{Kind: config.TileForecast, Label: "SLA forecast", WallID: "t-forecast", Embed: views.EmbedFigure,
 		Figure: func(p *Board, _ boards.Check) Figure { f, _ := p.forecastTile(); return f }},
+	{Kind: config.TileHandledToday, Label: "Handled today", ShortLabel: "Handled", WallID: "t-handled", Embed: views.EmbedFigure,
+		Figure: func(p *Board, _ boards.Check) Figure { return dayCount(p.Totals.Answered, p.dayTitle()) }},
+	{Kind: config.TileAbandonedToday, Label: "Abandoned today", ShortLabel: "Abandoned", WallID: "t-abandoned", Embed: views.EmbedFigure,
+		Figure: func(p *Board, _ boards.Check) Figure { return dayCount(p.Totals.Abandoned, p.dayTitle()) }},
+	{Kind: config.TileAbandonRate, Label: "Abandon rate", WallID: "t-abandon-rate", Embed: views.EmbedFigure,
+		Figure: func(p *Board, _ boards.Check) Figure {
+			f := Figure{Value: Percent(p.Totals.AbandonRate), Title: "abandoned in queue of answered and abandoned, " + p.dayTitle()}
+			if p.Totals.AbandonRate == nil {
+				f.Class = "dim"
+			}
+			return f
+		}},
 }
 
 // Tiles returns the registry: every tile a board or an embed can show.
@@ -124,7 +139,31 @@ func count(n int) Figure {
 	return Figure{Value: "0"}
 }
 
-// sla is an SLA figure coloured by its level.
-func sla(p *float64, c boards.Check) Figure {
-	return Figure{Value: Percent(p), Class: "sla-" + views.SLAClass(string(c.Level))}
+// sla is an SLA figure coloured by its level, its tooltip saying how the
+// queues' SLAs were combined.
+func sla(p *float64, method string, c boards.Check) Figure {
+	f := Figure{Value: Percent(p), Class: "sla-" + views.SLAClass(string(c.Level))}
+	switch method {
+	case model.SLAWeighted:
+		f.Title = "open queues weighted by today's contacts"
+	case model.SLAMean:
+		f.Title = "mean of the open queues (no day counts to weigh them)"
+	}
+	return f
+}
+
+// dayCount is one of today's counts; "—" when no queue has counts.
+func dayCount(n *int, title string) Figure {
+	if n == nil {
+		return Figure{Value: "—", Class: "dim", Title: title}
+	}
+	return Figure{Value: strconv.Itoa(*n), Title: title}
+}
+
+// dayTitle says when the board's day started.
+func (p *Board) dayTitle() string {
+	if p.Def != nil && p.Def.TimeZone != "" {
+		return "since midnight " + p.Def.TimeZone
+	}
+	return "since midnight (server time)"
 }

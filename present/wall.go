@@ -63,7 +63,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 		switch {
 		case t.Figure != nil:
 			f := t.Figure(p, c)
-			v.Value, v.Since, v.Class = f.Value, f.Since, f.Class
+			v.Value, v.Since, v.Class, v.Title = f.Value, f.Since, f.Class, f.Title
 		case t.Embed == views.EmbedStates:
 			v.States = p.states
 		}
@@ -75,7 +75,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 	w.QueueCounts = hasCounts(mb.Queues)
 	for _, q := range mb.Queues {
 		c := p.Eval.Queue(q)
-		v := queueRow(q, c)
+		v := p.withDay(queueRow(q, c), q)
 		v.SLALevel = views.SLAClass(string(c.SLA.Level))
 		v.Level, v.WaitLevel, v.CountLevel = string(c.Level), string(c.LongestWait.Level), string(c.Waiting.Level)
 		if breach(c.Level) {

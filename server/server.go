@@ -538,6 +538,7 @@ func (s *Server) handleBoardAPI(c echo.Context) error {
 			}
 		}
 	}
+	mb.Summary = mb.Summarize()
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, mb)
 }

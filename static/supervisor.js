@@ -10,7 +10,7 @@
 //   state  agent state (available, busy, wrap_up, away, offline, unknown)
 //   queue  queue name, or a part of its path, starts with (any case)
 //   sort   agent table column, "-" for descending: name team state status time hold
-//   qsort  queue table column: name lang channel waiting longest avg sla level
+//   qsort  queue table column: name lang channel waiting longest avg sla answered abandoned abandon_rate aht level
 //   hours  trend span (1–24, default 4)
 // After each morph it re-applies filters and sorting, redraws the
 // sparklines (inline SVG from GET /api/v1/boards/{id}/history, fetched on

@@ -126,6 +126,7 @@ type Tile struct {
 	Value  string
 	Since  int64  // when the value is a ticking wait: its start, Unix ms
 	Class  string // extra classes of the value: hot, dim, sla-good…
+	Title  string // the value's tooltip
 	Level  string // LevelNone, LevelOK, LevelWarn, LevelCritical
 	Reason string // why, when warn or critical: "call SLA 72% below 80%"
 	States []StateCount
@@ -151,6 +152,10 @@ type Queue struct {
 	CountLevel  string // the waiting count's level
 	Answered    string // today's count (Clarity Connect's answeredCount); "—" when the vendor gives none
 	Abandoned   string
+	AbandonRate string // "—" when unknown
+	AHT         string // mean handle time today, m:ss; "—" when unknown
+	Closed      bool   // outside its operation hours
+	Opens       string // when a closed queue opens: "08:00", "Mon 08:00"; "" when unknown
 }
 
 // Agent is a card of the agent grid.
