@@ -335,3 +335,20 @@ func FuzzMonotone(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkForecast is one queue's whole forecast at contact-centre size:
+// Erlang A and C, and the agents each needs (a bisection of each).
+func BenchmarkForecast(b *testing.B) {
+	for _, size := range []struct {
+		name     string
+		arrivals float64
+		agents   int
+	}{{"50agents", 600, 50}, {"500agents", 6000, 500}, {"5000agents", 60000, 5000}} {
+		b.Run(size.name, func(b *testing.B) {
+			in := Inputs{Offered15: int(size.arrivals / 4), AHT: 300, Patience: 180, Agents: size.agents, Threshold: 20, Target: 0.8}
+			for b.Loop() {
+				Make(in)
+			}
+		})
+	}
+}

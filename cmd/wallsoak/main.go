@@ -2,7 +2,10 @@
 // fast-forwarded demo and checks that the page does not grow: it prints the
 // JavaScript heap (after forced garbage collections, the smallest seen over
 // --window) and the DOM node count at the start and at the end, and exits 1
-// when the heap grew by more than --max-growth.
+// when the heap grew by more than --max-growth. It also prints the script
+// time of each live update (from the message's arrival to the patch or
+// render applied, and to the end of the page's handling of it: layout and
+// timers too), p50, p99 and max.
 //
 //	go run ./cmd/wallsoak                     # 30 minutes, demo at 20× speed
 //	go run ./cmd/wallsoak -duration 2m        # a quick look
@@ -18,10 +21,12 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -44,6 +49,8 @@ func run() error {
 	settle := flag.Duration("settle", 3*time.Minute, "how long the page runs before the first figure: sockets open, code compiled, caches warm")
 	window := flag.Duration("window", 20*time.Second, "each figure is the smallest heap seen over this long, read every second: live updates keep garbage in flight")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "Chromium binary")
+	width := flag.Int("width", 1920, "screen width in CSS pixels (3840 for a 4K wall)")
+	height := flag.Int("height", 1080, "screen height in CSS pixels")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -61,10 +68,10 @@ func run() error {
 	ctx, cancel := chromedp.NewContext(ctx, chromedp.WithAllocatorOptions(
 		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1920, 1080),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(*width, *height),
 	))
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(*url)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(*width), int64(*height)), recordUpdateCost, chromedp.Navigate(*url)); err != nil {
 		return fmt.Errorf("open %s: %w", *url, err)
 	}
 	// Let the page settle before the first figure: sockets open, first
@@ -103,6 +110,16 @@ loop:
 	fmt.Printf("end     heap %7.2f MB  DOM nodes %5d\n", last.heapMB, last.nodes)
 	fmt.Printf("after %v: heap %.2f MB → %.2f MB (%+.1f%%), DOM nodes %d → %d\n",
 		time.Since(began).Round(time.Second), start.heapMB, last.heapMB, growth*100, start.nodes, last.nodes)
+	for _, m := range []struct{ what, js string }{
+		{"applying the message", `window.__wbApply || []`},
+		{"with layout and timers", `window.__wbCost || []`},
+	} {
+		if cost, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](m.js)); err == nil && len(cost) > 0 {
+			slices.Sort(cost)
+			fmt.Printf("updates %d, script %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+				len(cost), m.what, cost[len(cost)/2], cost[min(len(cost)-1, len(cost)*99/100)], cost[len(cost)-1])
+		}
+	}
 	if growth > *maxGrowth {
 		return fmt.Errorf("the heap grew %.1f%%, more than %.0f%%", growth*100, *maxGrowth*100)
 	}
@@ -156,4 +173,18 @@ func measure(ctx context.Context) (sample, error) {
 		return sample{}, fmt.Errorf("count DOM nodes: %w", err)
 	}
 	return sample{heapMB: heap / (1 << 20), nodes: n}, nil
+}
+
+// recordUpdateCost makes the page record, for every websocket message, the
+// time from its arrival to the end of its handling, in window.__wbCost
+// (ms). The listeners are the page's first (capture, on window) and last
+// (bubble, on window) for these events.
+func recordUpdateCost(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+	_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__wbCost = []; window.__wbApply = []; let wbT0 = 0;
+window.addEventListener('htmx:wsBeforeMessage', () => { wbT0 = performance.now(); }, true);
+window.addEventListener('htmx:wsAfterMessage', () => { if (wbT0) { window.__wbApply.push(performance.now() - wbT0); } }, true);
+window.addEventListener('htmx:wsAfterMessage', () => { if (wbT0) { window.__wbCost.push(performance.now() - wbT0); wbT0 = 0; } });`,
+	})
+	return chromedp.Void{}, err
 }
