@@ -1,90 +1,70 @@
 package server
 
 import (
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
-// Today's counts on a 1080p wall whose queue table spans the screen (the
-// day-count columns show where the panel has room for them): the handled, abandoned and abandon-rate
-// tiles, the SLA tile's tooltip saying it is weighted, the queue table's
-// abandon rate and handle time, and a closed queue saying when it opens;
-// all inside the screen. New counts reach the tiles live.
-func TestBrowserWallDayCounts(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	set := loadSet(t, `boards:
-  - id: all
-    time_zone: UTC
-    tiles: [calls_waiting, sla_call, handled_today, abandoned_today, abandon_rate, agents_by_state, queue_table]
-`, nil)
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Boards: fixedSet(set)})
-	st := fixture(now, 20, 4)
-	n := func(v int) *int { return &v }
-	aht := 185.0
-	opens := now.Add(3 * time.Hour).UTC().Truncate(time.Minute)
+// The supervisor's Answered and Abandoned columns sort numerically, largest
+// first on the first click, with queues the vendor gives no count for last
+// either way.
+func TestBrowserSupervisorSortsByDayCounts(t *testing.T) {
+	ctx := svBrowser(t)
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{RetryInterval: 200 * time.Millisecond})
+	st := supervisorFixture(time.Now())
 	for i := range st.Queues {
-		q := &st.Queues[i]
-		q.Channel = "call"
-		q.SLAPercent = ptr(90.0)
-		q.Answered, q.Abandoned, q.AverageHandleSeconds = n(30), n(0), &aht
-	}
-	st.Queues[0].Abandoned = n(40) // 40 of 160: 25%
-	st.Queues[3].Closed, st.Queues[3].OpensAt = true, &opens
-	mustPut(t, ls.store, st)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
-		t.Fatal(err)
-	}
-	openWall(t, ctx, ls)
-	type dayView struct {
-		Handled, Abandoned, Rate, SLATitle string
-		Closed                             []string
-		Rates, AHTs                        []string
-		Tiles                              []string
-		Scroll                             bool
-	}
-	const js = `(() => {
-		const inView = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= -0.5 && r.top >= -0.5 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5; };
-		const v = id => (document.querySelector('#' + id + ' .tile-value') || {}).textContent || '';
-		return {
-			Handled: v('t-handled'), Abandoned: v('t-abandoned'), Rate: v('t-abandon-rate'),
-			SLATitle: (document.querySelector('#t-sla-call .tile-value') || {}).title || '',
-			Closed: [...document.querySelectorAll('.q-row .q-closed')].filter(inView).map(e => e.textContent.trim()),
-			Rates: [...document.querySelectorAll('.q-row .q-abandon-rate')].filter(inView).map(e => e.textContent.trim()),
-			AHTs: [...document.querySelectorAll('.q-row .q-aht')].filter(inView).map(e => e.textContent.trim()),
-			Tiles: [...document.querySelectorAll('[data-tile]')].filter(inView).map(e => e.dataset.tile),
-			Scroll: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
-		};
-	})()`
-	v := eval[dayView](t, ctx, js)
-	shotAt(t, ctx, "wall-day-counts-1920x1080.png", 1920, 1080)
-	if v.Handled != "120" || v.Abandoned != "40" || v.Rate != "25%" {
-		t.Errorf("tiles handled %q abandoned %q rate %q; want 120, 40, 25%%", v.Handled, v.Abandoned, v.Rate)
-	}
-	if !strings.Contains(v.SLATitle, "weighted") {
-		t.Errorf("SLA tooltip %q", v.SLATitle)
-	}
-	want := "closed · opens " + opens.Format("15:04")
-	if len(v.Closed) != 1 || v.Closed[0] != want {
-		t.Errorf("closed badges %q, want [%q]", v.Closed, want)
-	}
-	if !strings.Contains(strings.Join(v.Rates, " "), "57%") || len(v.AHTs) == 0 || v.AHTs[0] != "3:05" {
-		t.Errorf("queue rows: abandon rates %q, handle times %q", v.Rates, v.AHTs)
-	}
-	for _, tile := range []string{"handled_today", "abandoned_today", "abandon_rate", "queue_table"} {
-		if !strings.Contains(strings.Join(v.Tiles, " "), tile) {
-			t.Errorf("tile %s not inside the screen: %v", tile, v.Tiles)
+		if i%3 != 2 {
+			st.Queues[i].Answered = ptr((i*37 + 5) % 120) // 5, 42, 79, 116, 33, …: not in name order, some > 100
+			st.Queues[i].Abandoned = ptr(i % 4)
 		}
 	}
-	if v.Scroll {
-		t.Error("the wall scrolls")
-	}
-
-	// New counts arrive live.
-	st.Queues[1].Answered = n(31)
 	mustPut(t, ls.store, st)
-	waitJS(t, ctx, `document.querySelector('#t-handled .tile-value').textContent === '121'`, 5*time.Second)
+	openSupervisor(t, ctx, ls, "/boards/all/supervisor")
+
+	keys := visibleRows("sv-queues") + `.map(r => r.dataset.kAnswered)`
+	sorted := func(desc bool) bool {
+		k := eval[[]string](t, ctx, keys)
+		seenEmpty := false
+		prev := -1
+		for _, v := range k {
+			if v == "" {
+				seenEmpty = true
+				continue
+			}
+			if seenEmpty {
+				return false // a count after an unknown one
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return false
+			}
+			if prev >= 0 && ((desc && n > prev) || (!desc && n < prev)) {
+				return false
+			}
+			prev = n
+		}
+		return seenEmpty && prev >= 0
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Click(`#sv-queues button[data-col="answered"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `new URLSearchParams(location.search).get('qsort') === '-answered'`, 3*time.Second)
+	if !sorted(true) {
+		t.Errorf("not sorted by answered, largest first: %v", eval[[]string](t, ctx, keys))
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Click(`#sv-queues button[data-col="answered"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `new URLSearchParams(location.search).get('qsort') === 'answered'`, 3*time.Second)
+	if !sorted(false) {
+		t.Errorf("not sorted by answered, smallest first: %v", eval[[]string](t, ctx, keys))
+	}
+	// The server sorts the same way for a page opened with the sort in its URL.
+	openSupervisor(t, ctx, ls, "/boards/all/supervisor?qsort=-answered")
+	if !sorted(true) {
+		t.Errorf("server order for qsort=-answered: %v", eval[[]string](t, ctx, keys))
+	}
 }
