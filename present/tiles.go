@@ -81,7 +81,7 @@ var registry = []Tile{
 		Figure: func(p *Board, _ boards.Check) Figure { f, _ := p.forecastTile(); return f }},
 	{Kind: config.TileHandledToday, Label: "Handled today", ShortLabel: "Handled", WallID: "t-handled", Embed: views.EmbedFigure,
 		Figure: func(p *Board, _ boards.Check) Figure { return dayCount(p.Totals.Answered, p.dayTitle()) }},
-	{Kind: config.TileAbandonedToday, Label: "Abandoned today", ShortLabel: "Abandoned", WallID: "t-abandoned", Embed: views.EmbedFigure,
+	{Kind: config.TileAbandonedToday, Label: "Abandoned today", WallLabel: "Abandoned", ShortLabel: "Abandoned", WallID: "t-abandoned", Embed: views.EmbedFigure,
 		Figure: func(p *Board, _ boards.Check) Figure { return dayCount(p.Totals.Abandoned, p.dayTitle()) }},
 	{Kind: config.TileAbandonRate, Label: "Abandon rate", WallID: "t-abandon-rate", Embed: views.EmbedFigure,
 		Figure: func(p *Board, _ boards.Check) Figure {
