@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -457,6 +458,16 @@ func (h *classicHub) serveWebSocket(w http.ResponseWriter, r *http.Request, c *c
 			_ = ws.Write(ctx, websocket.MessageText, b)
 		}
 	}()
+	h.stream(ctx, c, connect, after, stop, dead, func(b []byte) bool {
+		return ws.Write(ctx, websocket.MessageText, b) == nil
+	})
+}
+
+// stream is a streaming transport's loop (webSockets, serverSentEvents):
+// it writes each frame after the cursor as it comes, and a keep-alive when
+// nothing has come for KeepAlive, until the request, the connection or the
+// hub ends, or a write fails.
+func (h *classicHub) stream(ctx context.Context, c *classicConn, connect bool, after int, stop, dead <-chan struct{}, write func([]byte) bool) {
 	ka := time.NewTicker(h.o.KeepAlive)
 	defer ka.Stop()
 	if connect {
@@ -474,7 +485,7 @@ func (h *classicHub) serveWebSocket(w http.ResponseWriter, r *http.Request, c *c
 		b, wake := h.pending(c, &after, init)
 		init = false
 		if b != nil {
-			if ws.Write(ctx, websocket.MessageText, b) != nil {
+			if !write(b) {
 				return
 			}
 			continue
@@ -482,7 +493,7 @@ func (h *classicHub) serveWebSocket(w http.ResponseWriter, r *http.Request, c *c
 		select {
 		case <-wake:
 		case <-ka.C:
-			if ws.Write(ctx, websocket.MessageText, []byte("{}")) != nil {
+			if !write([]byte("{}")) {
 				return
 			}
 		case <-stop:
@@ -520,43 +531,7 @@ func (h *classicHub) serveSSE(w http.ResponseWriter, r *http.Request, c *classic
 	if !write([]byte("initialized")) {
 		return
 	}
-	ka := time.NewTicker(h.o.KeepAlive)
-	defer ka.Stop()
-	if connect {
-		after = c.cursorNow(h)
-	}
-	init := connect
-	ctx := r.Context()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-dead:
-			return
-		default:
-		}
-		b, wake := h.pending(c, &after, init)
-		init = false
-		if b != nil {
-			if !write(b) {
-				return
-			}
-			continue
-		}
-		select {
-		case <-wake:
-		case <-ka.C:
-			if !write([]byte("{}")) {
-				return
-			}
-		case <-stop:
-			return
-		case <-dead:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	h.stream(r.Context(), c, connect, after, stop, dead, write)
 }
 
 func (h *classicHub) serveLongPoll(w http.ResponseWriter, r *http.Request, c *classicConn, connect bool, after int, stop, dead <-chan struct{}) {
