@@ -341,6 +341,17 @@ func (p *parser) scalar(n *yaml.Node, field string) (string, *yaml.Node, bool) {
 	return n.Value, n, true
 }
 
+// secretScalar is the scalar node of a secret-bearing field, or nil (and
+// an error saying want, never the value) when there is none.
+func (p *parser) secretScalar(n *yaml.Node, field, want string) *yaml.Node {
+	n = p.deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.add(n, field, "%s", want)
+		return nil
+	}
+	return n
+}
+
 func (p *parser) str(n *yaml.Node, field string) string {
 	v, _, _ := p.scalar(n, field)
 	return v
@@ -911,9 +922,7 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 				p.mapping(it, uf, map[string]func(*yaml.Node, string){
 					"name": func(n *yaml.Node, f string) { u.Name = strings.TrimSpace(p.str(n, f)) },
 					"password_hash": func(n *yaml.Node, f string) {
-						n = p.deref(n)
-						if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-							p.add(n, f, "want a bcrypt hash")
+						if n = p.secretScalar(n, f, "want a bcrypt hash"); n == nil {
 							return
 						}
 						hashNode = n
@@ -960,9 +969,7 @@ func (p *parser) access(n *yaml.Node, field string) Access {
 			tokensNode = p.deref(n)
 			p.mapping(n, f, map[string]func(*yaml.Node, string){
 				"secret": func(n *yaml.Node, f string) {
-					n = p.deref(n)
-					if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-						p.add(n, f, "want a secret string")
+					if n = p.secretScalar(n, f, "want a secret string"); n == nil {
 						return
 					}
 					secretNode = n
@@ -1092,9 +1099,7 @@ func (p *parser) alerts(n *yaml.Node, field string) Alerts {
 						}
 					},
 					"secret": func(n *yaml.Node, f string) {
-						n = p.deref(n)
-						if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-							p.add(n, f, "want a secret string")
+						if n = p.secretScalar(n, f, "want a secret string"); n == nil {
 							return
 						}
 						secretNode = n
