@@ -236,10 +236,12 @@ func (h *hub) publish(k viewKey, fragment []byte, now time.Time, version, config
 	}
 }
 
-// patchMessage is a patch: the changed elements in a template marked
-// data-wb-patch (an element whose attributes alone changed as its start
-// and end tag, in a template marked data-wb-attrs), then the clock tag
-// with the sequence number.
+// patchMessage is a patch: the changed elements, each in a template of
+// its own (marked data-wb-attrs when only its attributes changed: its start
+// and end tag), in a template marked data-wb-patch, then the clock tag with
+// the sequence number. A template of its own per element lets the browser
+// parse each one in its own context: a table row after a tile would
+// otherwise lose its tags.
 func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
 	n := 160
 	for _, p := range parts {
@@ -253,11 +255,11 @@ func patchMessage(parts []htmlpatch.Part, s views.Sync) []byte {
 		if p.AttrsOnly {
 			// Only its attributes: the browser keeps the element's content.
 			buf.WriteString(`<template data-wb-attrs>`)
-			buf.Write(p.HTML)
-			buf.WriteString(`</template>`)
-			continue
+		} else {
+			buf.WriteString(`<template>`)
 		}
 		buf.Write(p.HTML)
+		buf.WriteString(`</template>`)
 	}
 	buf.WriteString(`</template>`)
 	// Rendering a fixed small component into a bytes.Buffer cannot fail.

@@ -2,8 +2,11 @@ package server
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/wallboard/wallboard/model"
 )
 
 // Live updates are patches: only the elements that changed. A page that
@@ -55,4 +58,58 @@ window.addEventListener('htmx:wsBeforeMessage', e => {
 	st.Queues[0].Waiting = 40
 	mustPut(t, ls.store, st)
 	waitJS(t, ctx, callsTile+` === '`+calls(40)+`'`, 5*time.Second)
+}
+
+// A live update that changes a tile, a queue row and an agent card arrives
+// as one patch and is applied in place: no full render is asked for, and
+// the page keeps its elements (their running animations, their paging),
+// changing only what changed.
+func TestBrowserPatchAppliesTilesRowsAndCardsInPlace(t *testing.T) {
+	ctx := browser(t)
+	now := time.Now()
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
+	st := fixture(now, 12, 6)
+	mustPut(t, ls.store, st)
+	openWall(t, ctx, ls)
+	const (
+		row  = `[...document.querySelectorAll('#wb-queues tbody tr')].find(r => r.querySelector('td.q-name').title === 'Sales / 1')`
+		card = `[...document.querySelectorAll('#wb-agents .agent')].find(c => c.querySelector('.a-name').textContent === 'Ana Schmidt')`
+	)
+	eval[bool](t, ctx, `window.__patches = 0; window.__fulls = 0; window.__asked = 0;
+window.addEventListener('htmx:wsBeforeMessage', e => {
+  if (e.detail.message.startsWith('<template data-wb-patch')) { window.__patches++; } else { window.__fulls++; }
+}, true);
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (d) { if (d === 'full') { window.__asked++; } return send.call(this, d); };
+document.getElementById('t-calls').__kept = true; (`+row+`).__kept = true; (`+card+`).__kept = true; true`)
+	if got := eval[string](t, ctx, card+`.querySelector('.a-status').textContent`); !strings.Contains(got, "Available") {
+		t.Fatalf("Ana's card says %q before the update, want Available", got)
+	}
+
+	st.Queues[0].Waiting = 10
+	st.Agents[0].State, st.Agents[0].Status, st.Agents[0].StatusColor = model.StateAway, "Meal", "blue_grey"
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, callsTile+` === '12'`, 10*time.Second)
+	waitJS(t, ctx, `(`+card+`).querySelector('.a-status').textContent.includes('Meal')`, 10*time.Second)
+	if got := eval[string](t, ctx, `(`+row+`).querySelector('.q-waiting').textContent`); got != "10" {
+		t.Errorf("the Sales queue row shows %q waiting, want 10", got)
+	}
+	if got := eval[int](t, ctx, `window.__asked`); got != 0 {
+		t.Errorf("the page asked for %d full renders: a patch did not apply", got)
+	}
+	if p, f := eval[int](t, ctx, `window.__patches`), eval[int](t, ctx, `window.__fulls`); p < 1 || f != 0 {
+		t.Errorf("the update came as %d patches and %d full renders, want patches only", p, f)
+	}
+	for what, js := range map[string]string{
+		"calls tile": `document.getElementById('t-calls').__kept === true`,
+		"queue row":  `(` + row + `).__kept === true`,
+		"agent card": `(` + card + `).__kept === true`,
+	} {
+		if !eval[bool](t, ctx, js) {
+			t.Errorf("the %s was replaced, not patched in place", what)
+		}
+	}
+	if got := eval[int](t, ctx, `document.querySelectorAll('[id]').length - new Set([...document.querySelectorAll('[id]')].map(e => e.id)).size`); got != 0 {
+		t.Errorf("%d ids twice in the page after the patch", got)
+	}
 }

@@ -34,10 +34,12 @@
 // wall <main id="wb-wall" hx-swap-oob="morph">, morphed by idiomorph so
 // only what changed moves). A patch is <template data-wb-patch> holding
 // only the elements (tiles, queue rows, agent cards… each with a stable id)
-// whose rendering changed since the previous message, which the page's
-// script morphs into place one by one (an element whose own attributes
-// alone changed comes as its empty start and end tag in <template
-// data-wb-attrs>: the page sets its attributes and keeps its content). Every message ends with
+// whose rendering changed since the previous message, each in a <template>
+// of its own (so that a table row parses as one), which the page's script
+// morphs into place one by one (an element whose own attributes alone
+// changed comes as its empty start and end tag in <template
+// data-wb-attrs>: the page sets its attributes and keeps its content).
+// Every message ends with
 // <div id="wb-sync" hx-swap-oob="true" data-now=… data-version=…
 // data-config=… data-seq=…> (the server clock in Unix ms when the message
 // was made, the server version and the board definition's fingerprint: a

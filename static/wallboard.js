@@ -10,9 +10,13 @@
 // - Pages: when the queue table or the agent grid does not fit its area,
 //   their items are split into pages measured from the real screen, shown
 //   one at a time with an "n/m" indicator, rotating every
-//   #wb-wall[data-rotate] ms (0: the first page stays). Everything is
-//   recomputed after each message and on resize; items off the current page
-//   carry data-off (morphing keeps it, see below).
+//   #wb-wall[data-rotate] ms (0: the first page stays). Items off the
+//   current page carry data-off (morphing keeps it, see below). Paging is
+//   recomputed after each message from cached sizes, so a live update never
+//   forces the browser to lay out the page: the areas' sizes come from a
+//   ResizeObserver, a queue row's height is measured once per kind of row
+//   (with or without a reason line) and screen size, agent cards are sized
+//   by the grid. Only items whose page changed are touched.
 // - Burn-in: every data-burn-in ms of #wb-wall (the board's burn_in; default
 //   SHIFT_EVERY; 0: never) the content moves by a few pixels inside the
 //   wall's padding (CSS variables --sx/--sy), never causing overflow.
@@ -23,7 +27,10 @@
 //   tag: the page then reconnects at a random moment within it.
 // - Patches: a message is either a full render (htmx swaps it) or a patch,
 //   <template data-wb-patch> holding only the elements that changed, each
-//   morphed into the element with the same id. Every message's clock tag
+//   in a <template> of its own (data-wb-attrs: only its attributes), each
+//   morphed into the element with the same id by morph() below: elements
+//   are kept (their animations, focus and the attributes this file sets
+//   go on), children with an id are matched by id, others by position. Every message's clock tag
 //   carries its sequence number (data-seq); a patch applies only on top of
 //   the message numbered just before it. After a gap (or before the first
 //   full render) the page drops patches and sends "full" once; the server
@@ -152,40 +159,115 @@
 
   // ---- Pages ----
 
+  // Sizes the paging needs, cached so that a live update reads none from
+  // the page: measure() fills them (at start, after a full render, and from
+  // the ResizeObserver, when the layout is clean anyway); a queue row's
+  // height is measured the first time its kind is seen.
+  var geo = null; // {rem, areas: {id: {w, h}}}
+  var rowHeights = {}; // kind → px
+  var observer = null;
+  var observed = [];
+
   function rem() { return parseFloat(window.getComputedStyle(document.documentElement).fontSize) || 10; }
+
+  // pagedAreas are the paged panels' bodies: each panel's .panel-body.
+  function pagedAreas() {
+    var out = [], ids = ["wb-queues", "wb-groups", "wb-agents"];
+    for (var i = 0; i < ids.length; i++) {
+      var panel = document.getElementById(ids[i]);
+      var body = panel && panel.querySelector(".panel-body");
+      if (body) { out.push({ panel: panel, body: body }); }
+    }
+    return out;
+  }
+
+  // measure reads the sizes of the paged areas (a forced layout when the
+  // page changed since the last frame) and forgets the row heights.
+  function measure() {
+    var areas = {}, list = pagedAreas();
+    for (var i = 0; i < list.length; i++) {
+      var head = list[i].body.querySelector("thead");
+      areas[list[i].panel.id] = {
+        w: list[i].body.clientWidth,
+        h: list[i].body.clientHeight - (head ? head.offsetHeight : 0)
+      };
+    }
+    geo = { rem: rem(), areas: areas };
+    rowHeights = {};
+    observe(list);
+  }
+
+  // observe watches the paged areas' sizes: a resize, or a tile growing a
+  // line, re-measures and pages again.
+  function observe(list) {
+    if (!window.ResizeObserver) { return; }
+    var same = list.length === observed.length;
+    for (var i = 0; same && i < list.length; i++) { same = list[i].body === observed[i]; }
+    if (same) { return; }
+    if (!observer) {
+      observer = new window.ResizeObserver(function () {
+        measure();
+        layout();
+      });
+    }
+    observer.disconnect();
+    observed = [];
+    for (var j = 0; j < list.length; j++) {
+      observer.observe(list[j].body);
+      observed.push(list[j].body);
+    }
+  }
+
+  // rowHeight is the height of rows of r's kind in the table of panel key.
+  function rowHeight(key, r) {
+    var kind = key + (r.querySelector(".q-reason") ? "+reason" : "");
+    var h = rowHeights[kind];
+    if (h === undefined) {
+      var off = r.hasAttribute("data-off");
+      if (off) { r.removeAttribute("data-off"); }
+      h = r.offsetHeight;
+      if (off) { r.setAttribute("data-off", ""); }
+      if (h > 0) { rowHeights[kind] = h; }
+    }
+    return h;
+  }
 
   // queuePages splits the queue rows into pages that fit the table's area.
   function queuePages(panel) {
-    var body = panel.querySelector(".panel-body");
     var tbody = panel.querySelector("tbody");
-    var head = panel.querySelector("thead");
-    if (!body || !tbody) { return []; }
-    var rows = [];
+    var area = geo.areas[panel.id];
+    if (!tbody || !area) { return []; }
+    var rows = [], heights = [];
     for (var i = 0; i < tbody.children.length; i++) {
       var r = tbody.children[i];
-      r.removeAttribute("data-off");
-      if (!r.classList.contains("empty")) { rows.push(r); }
+      if (r.classList.contains("empty")) { continue; }
+      rows.push(r);
+      heights.push(rowHeight(panel.id, r));
     }
-    var avail = body.clientHeight - (head ? head.offsetHeight : 0);
+    var avail = area.h;
     var pages = [], cur = [], h = 0;
     for (var j = 0; j < rows.length; j++) {
-      var rh = rows[j].offsetHeight;
-      if (cur.length && h + rh > avail) { pages.push(cur); cur = []; h = 0; }
-      cur.push(rows[j]);
-      h += rh;
+      if (cur.length && h + heights[j] > avail) { pages.push(cur); cur = []; h = 0; }
+      cur.push(j);
+      h += heights[j];
     }
     if (cur.length) { pages.push(cur); }
-    return balance(pages, rows, avail);
+    pages = balance(pages, heights, avail);
+    return pages.map(function (p) { return p.map(function (k) { return rows[k]; }); });
   }
 
-  // balance spreads rows evenly over the same number of pages when every
-  // page still fits, so the last page is not a lonely row or two.
-  function balance(pages, rows, avail) {
+  // balance spreads rows (their indexes) evenly over the same number of
+  // pages when every page still fits, so the last page is not a lonely row
+  // or two.
+  function balance(pages, heights, avail) {
     if (pages.length < 2) { return pages; }
-    var per = Math.ceil(rows.length / pages.length), out = [];
-    for (var i = 0; i < rows.length; i += per) {
-      var page = rows.slice(i, i + per), h = 0;
-      for (var j = 0; j < page.length; j++) { h += page[j].offsetHeight; }
+    var per = Math.ceil(heights.length / pages.length), out = [];
+    for (var i = 0; i < heights.length; i += per) {
+      var page = [], h = 0;
+      for (var j = i; j < Math.min(i + per, heights.length); j++) {
+        page.push(j);
+        h += heights[j];
+      }
       if (h > avail) { return pages; }
       out.push(page);
     }
@@ -196,13 +278,13 @@
   // at a readable size, otherwise pages of as many as fit.
   function agentPages(panel) {
     var grid = panel.querySelector(".agents");
-    if (!grid) { return []; }
+    var area = geo.areas[panel.id];
+    if (!grid || !area) { return []; }
     var cards = grid.querySelectorAll(".agent");
     var n = cards.length;
-    for (var i = 0; i < n; i++) { cards[i].removeAttribute("data-off"); }
     if (n === 0) { return []; }
-    var r = rem(), gap = 0.8 * r;
-    var W = grid.clientWidth, H = grid.clientHeight;
+    var r = geo.rem, gap = 0.8 * r;
+    var W = area.w, H = area.h;
     var natW = 30 * r, natH = 7.2 * r, minW = 20 * r, minH = 5.6 * r, maxH = 12 * r;
     var best = 0, bestScale = 0;
     for (var c = 1; c <= 16; c++) {
@@ -234,13 +316,20 @@
     return pages;
   }
 
+  // showPage shows the current page of a panel's items: data-off on the
+  // others, touching only the items whose state changes.
   function showPage(panel, pages) {
     var pager = panel.querySelector("[data-pager]");
     var count = pages.length;
     var idx = count > 0 ? page % count : 0;
     for (var p = 0; p < count; p++) {
-      if (p === idx) { continue; }
-      for (var i = 0; i < pages[p].length; i++) { pages[p][i].setAttribute("data-off", ""); }
+      var off = p !== idx;
+      for (var i = 0; i < pages[p].length; i++) {
+        var el = pages[p][i];
+        if (el.hasAttribute("data-off") !== off) {
+          if (off) { el.setAttribute("data-off", ""); } else { el.removeAttribute("data-off"); }
+        }
+      }
     }
     if (pager) {
       var text = count > 1 ? (idx + 1) + "/" + count : "";
@@ -249,6 +338,7 @@
   }
 
   function layout() {
+    if (!geo) { measure(); }
     var q = document.getElementById("wb-queues");
     if (q) { showPage(q, queuePages(q)); }
     var g = document.getElementById("wb-groups");
@@ -323,8 +413,14 @@
       if (document.body.hasAttribute("ws-connect")) { wrapper.reconnect(); }
     }, reconnectDelay(retries++));
   });
+  var fullRender = false; // the message being handled is a full render
+
   document.addEventListener("htmx:wsAfterMessage", function () {
     readSync();
+    if (fullRender) {
+      fullRender = false;
+      measure();
+    }
     layout();
     tick();
   });
@@ -353,17 +449,72 @@
     }
   }
 
-  // applyPatch morphs each element of the patch into the element with its
-  // id (or, in a data-wb-attrs template, sets only its attributes); false
-  // (and nothing changed) when one has no such element.
+  // TICKING marks elements whose text tick() rewrites every second: a patch
+  // leaves their text alone (tick runs right after it).
+  var TICKING = ["data-since", "data-feed", "data-clock"];
+
+  function ticking(el) {
+    for (var i = 0; i < TICKING.length; i++) {
+      if (el.hasAttribute(TICKING[i])) { return true; }
+    }
+    return false;
+  }
+
+  // morph makes el (in the page) look like from (the patch's element of the
+  // same tag and id) while keeping el and every descendant it can: those of
+  // the same tag and id, or without an id at the same place. Kept elements
+  // keep their running animations, focus, typed input and OWN_ATTRS.
+  function morph(el, from) {
+    setAttrs(el, from);
+    if (ticking(el) && el.childElementCount === 0 && from.childElementCount === 0) { return; }
+    var cur = el.firstChild;
+    for (var n = from.firstChild; n;) {
+      var next = n.nextSibling;
+      var match = null;
+      if (n.nodeType === 1 && n.id) {
+        var found = cur && cur.id === n.id ? cur : document.getElementById(n.id);
+        if (found && found.parentNode === el && found.nodeName === n.nodeName) { match = found; }
+      } else if (cur && cur.nodeType === n.nodeType && cur.nodeName === n.nodeName && !(cur.nodeType === 1 && cur.id)) {
+        match = cur;
+      }
+      if (!match) {
+        el.insertBefore(n, cur);
+      } else {
+        if (match === cur) {
+          cur = cur.nextSibling;
+        } else if (el.moveBefore) {
+          el.moveBefore(match, cur); // keeps its animations and focus
+        } else {
+          el.insertBefore(match, cur);
+        }
+        if (n.nodeType === 1) {
+          morph(match, n);
+        } else if (match.nodeValue !== n.nodeValue) {
+          match.nodeValue = n.nodeValue;
+        }
+      }
+      n = next;
+    }
+    while (cur) {
+      var after = cur.nextSibling;
+      el.removeChild(cur);
+      cur = after;
+    }
+  }
+
+  // applyPatch morphs each element of the patch (each in a template of its
+  // own) into the element with its id (or, in a data-wb-attrs template,
+  // sets only its attributes); false (and nothing changed) when one has no
+  // such element.
   function applyPatch(patch, sync) {
     var parts = [], attrsOnly = [], targets = [];
     var children = patch.content.children;
     for (var i = 0; i < children.length; i++) {
-      var c = children[i], only = c.tagName === "TEMPLATE" && c.hasAttribute("data-wb-attrs");
-      if (only) { c = c.content.firstElementChild; }
+      if (children[i].tagName !== "TEMPLATE") { return false; }
+      var only = children[i].hasAttribute("data-wb-attrs");
+      var c = children[i].content.firstElementChild;
       var t = c && c.id && document.getElementById(c.id);
-      if (!t) { return false; }
+      if (!t || t.nodeName !== c.nodeName) { return false; }
       parts.push(c);
       attrsOnly.push(only);
       targets.push(t);
@@ -372,14 +523,11 @@
       if (attrsOnly[j]) {
         setAttrs(targets[j], parts[j]);
       } else {
-        window.Idiomorph.morph(targets[j], parts[j], { morphStyle: "outerHTML" });
+        morph(targets[j], parts[j]);
       }
     }
     var old = document.getElementById("wb-sync");
-    if (old && sync) {
-      sync.removeAttribute("hx-swap-oob");
-      old.replaceWith(sync);
-    }
+    if (old && sync) { setAttrs(old, sync); }
     return true;
   }
 
@@ -394,11 +542,12 @@
     if (!patch || patch.tagName !== "TEMPLATE" || !patch.hasAttribute("data-wb-patch")) {
       // A full render: htmx swaps it.
       if (n > 0) { seq = n; }
+      fullRender = true;
       awaitingFull = false;
       return;
     }
     e.preventDefault();
-    if (!(n > 0) || seq === 0 || n !== seq + 1 || !window.Idiomorph || !applyPatch(patch, sync)) {
+    if (!(n > 0) || seq === 0 || n !== seq + 1 || !applyPatch(patch, sync)) {
       requestFull(detail.socketWrapper);
       return;
     }
@@ -415,7 +564,18 @@
     readSync();
     layout();
     schedule();
-    window.addEventListener("resize", layout);
+    window.addEventListener("resize", function () {
+      if (!observer) { // the ResizeObserver sees resizes by itself
+        measure();
+        layout();
+      }
+    });
+    if (document.fonts && document.fonts.addEventListener) {
+      document.fonts.addEventListener("loadingdone", function () {
+        measure();
+        layout();
+      });
+    }
     var wall = document.getElementById("wb-wall");
     var every = wall ? Number(wall.getAttribute("data-rotate")) : 0;
     if (every > 0) { setInterval(rotate, Math.max(every, 1000)); }

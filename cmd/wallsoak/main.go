@@ -5,7 +5,9 @@
 // when the heap grew by more than --max-growth. It also prints the script
 // time of each live update (from the message's arrival to the patch or
 // render applied, and to the end of the page's handling of it: layout and
-// timers too), p50, p99 and max.
+// timers too), p50, p99 and max; and, from Chromium's own counters over the
+// run, the page's main-thread time per live update: script, style, layout
+// and all tasks (painting and the clock's ticking included).
 //
 //	go run ./cmd/wallsoak                     # 30 minutes, demo at 20× speed
 //	go run ./cmd/wallsoak -duration 2m        # a quick look
@@ -27,6 +29,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -83,6 +86,10 @@ func run() error {
 		return err
 	}
 	fmt.Printf("start   heap %7.2f MB  DOM nodes %5d\n", start.heapMB, start.nodes)
+	before, err := threadTime(ctx)
+	if err != nil {
+		return err
+	}
 	began := time.Now()
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
@@ -102,6 +109,11 @@ loop:
 			return ctx.Err()
 		}
 	}
+	after, err := threadTime(ctx)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(began)
 	last, err := measureOver(ctx, *window)
 	if err != nil {
 		return err
@@ -120,10 +132,51 @@ loop:
 				len(cost), m.what, cost[len(cost)/2], cost[min(len(cost)-1, len(cost)*99/100)], cost[len(cost)-1])
 		}
 	}
+	if n := after.updates - before.updates; n > 0 {
+		per := func(v float64) float64 { return v * 1000 / float64(n) }
+		fmt.Printf("main thread over %v, %d updates (%.2f/s), per update: script %.2f ms, style %.2f ms, layout %.2f ms, all tasks %.2f ms\n",
+			elapsed.Round(time.Second), n, float64(n)/elapsed.Seconds(),
+			per(after.script-before.script), per(after.style-before.style), per(after.layout-before.layout), per(after.task-before.task))
+	}
 	if growth > *maxGrowth {
 		return fmt.Errorf("the heap grew %.1f%%, more than %.0f%%", growth*100, *maxGrowth*100)
 	}
 	return nil
+}
+
+// thread is Chromium's running totals of the page's main-thread time (s)
+// and the live updates handled so far.
+type thread struct {
+	script, style, layout, task float64
+	updates                     int
+}
+
+func threadTime(ctx context.Context) (thread, error) {
+	if _, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{}); err != nil {
+		return thread{}, fmt.Errorf("performance metrics: %w", err)
+	}
+	res, err := chromedp.Call(ctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		return thread{}, fmt.Errorf("performance metrics: %w", err)
+	}
+	var t thread
+	for _, m := range res.Metrics {
+		switch m.Name {
+		case "ScriptDuration":
+			t.script = m.Value
+		case "RecalcStyleDuration":
+			t.style = m.Value
+		case "LayoutDuration":
+			t.layout = m.Value
+		case "TaskDuration":
+			t.task = m.Value
+		}
+	}
+	t.updates, err = chromedp.Run(ctx, chromedp.Evaluate[int](`(window.__wbCost || []).length`))
+	if err != nil {
+		return thread{}, fmt.Errorf("count updates: %w", err)
+	}
+	return t, nil
 }
 
 type sample struct {
