@@ -7,6 +7,12 @@
 // Redis is the Redis implementation, a GCRA limiter from
 // github.com/go-redis/redis_rate keyed per customer; the limiter reads
 // Redis's clock, so the replicas' clocks need not agree.
+//
+// It bounds the rate, not who gets it: two pollers asking at once do not
+// take turns. The one that made the last request wakes on its own spacing
+// just as the next slot frees, while the other wakes at the retry time it
+// was given, a round trip later, so the holder tends to keep the budget
+// until it stops (as a replica that no longer leads does).
 package budget
 
 import (

@@ -270,6 +270,30 @@ func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, ok func(m
 	}
 }
 
+// waitForEither waits until the latest state of a or of b satisfies ok and
+// returns which (0 for a, 1 for b), or fails t after d.
+func waitForEither(t *testing.T, d time.Duration, what string, ok func(model.SourceState) bool, a, b *recorder) int {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		for i, r := range []*recorder{a, b} {
+			if st, have := r.last(); have && ok(st) {
+				return i
+			}
+		}
+		select {
+		case <-a.signal:
+		case <-b.signal:
+		case <-deadline:
+			sa, _ := a.last()
+			sb, _ := b.last()
+			t.Fatalf("timed out after %v waiting for %s; last states: ok=%v error=%q agents=%d queues=%d and ok=%v error=%q agents=%d queues=%d",
+				d, what, sa.OK, sa.Error, len(sa.Agents), len(sa.Queues), sb.OK, sb.Error, len(sb.Agents), len(sb.Queues))
+			return -1
+		}
+	}
+}
+
 func testLogger(buf *testlog.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -38,11 +38,14 @@ func TestFullBoardFirst(t *testing.T) {
 	reqs := sim.handler.Requests()
 	want := []string{epAgentsStatus, epMenusStatus, "menus/sla", "menus/sla"}
 	for i, w := range want {
-		if i >= len(reqs) || reqs[i].Path != w {
+		if i >= len(reqs) {
+			t.Fatalf("only %d requests before a full board, want the live lists and the SLA first", len(reqs))
+		}
+		if reqs[i].Path != w {
 			t.Fatalf("request %d is %v, want %s: the live lists and the SLA go first", i, reqs[i].Path, w)
 		}
 	}
-	rec.waitFor(t, 40*time.Second, "names and today's counts", func(st model.SourceState) bool {
+	rec.waitFor(t, 2*time.Minute, "names and today's counts", func(st model.SourceState) bool {
 		return !st.Fresh["reference"].IsZero() && !st.Fresh["day_counts"].IsZero()
 	})
 	t.Logf("names and today's counts %v after start", time.Since(start).Round(10*time.Millisecond))

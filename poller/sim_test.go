@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,6 +48,14 @@ func startSim(t *testing.T, o simulator.Options, rateLimit time.Duration, opts .
 
 func (s *simUJET) run(t *testing.T, cfg Config, httpTimeout time.Duration, logs *testlog.Buffer) *recorder {
 	t.Helper()
+	rec, _ := s.start(t, cfg, httpTimeout, logs)
+	return rec
+}
+
+// start is run that also returns a function stopping the poller, as a
+// replica does when it stops leading; it is called again at cleanup.
+func (s *simUJET) start(t *testing.T, cfg Config, httpTimeout time.Duration, logs *testlog.Buffer) (*recorder, func()) {
+	t.Helper()
 	c, err := NewClient(ClientConfig{BaseURL: s.url, Subdomain: "acme", Token: simToken, HTTPClient: &http.Client{Timeout: httpTimeout}})
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +64,9 @@ func (s *simUJET) run(t *testing.T, cfg Config, httpTimeout time.Duration, logs 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { New(c, rec, cfg, testLogger(logs)).Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return rec
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	return rec, stop
 }
 
 func (s *simUJET) arrivals() []time.Time {
@@ -91,7 +101,7 @@ func TestSimulatorAtRealLimit(t *testing.T) {
 	sim := startSim(t, simulator.Options{Seed: 7, Agents: 30}, time.Second)
 	logs := &testlog.Buffer{}
 	rec := sim.run(t, Config{}, 10*time.Second, logs)
-	rec.waitFor(t, 8*time.Second, "every agent with its name at 1 request per second", everyAgentNamed(sim.center.Truth()))
+	rec.waitFor(t, 2*time.Minute, "every agent with its name at 1 request per second", everyAgentNamed(sim.center.Truth()))
 	reqs := sim.handler.Requests()
 	if len(reqs) < 4 {
 		t.Errorf("only %d requests", len(reqs))
