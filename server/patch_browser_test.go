@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/wallboard/wallboard/model"
 )
@@ -111,5 +115,35 @@ document.getElementById('t-calls').__kept = true; (`+row+`).__kept = true; (`+ca
 	}
 	if got := eval[int](t, ctx, `document.querySelectorAll('[id]').length - new Set([...document.querySelectorAll('[id]')].map(e => e.id)).size`); got != 0 {
 		t.Errorf("%d ids twice in the page after the patch", got)
+	}
+	samePageAsFreshRender(t, ctx, ls)
+
+	// An agent logging out and another coming in changes the grid: the
+	// unchanged cards come as placeholders, and the page shows the new set.
+	eval[bool](t, ctx, `window.__keeps = 0; window.addEventListener('htmx:wsBeforeMessage', e => { if (e.detail.message.includes('data-wb-keep')) { window.__keeps++; } }, true); true`)
+	newcomer := st.Agents[2]
+	newcomer.ID, newcomer.Name = "9999", "Aaron Newman" // first by name
+	st.Agents = append([]model.Agent{newcomer}, slices.Delete(st.Agents, 5, 6)...)
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `window.__keeps >= 1`, 10*time.Second)
+	samePageAsFreshRender(t, ctx, ls)
+	if got := eval[int](t, ctx, `window.__asked`); got != 0 {
+		t.Errorf("the page asked for %d full renders after a reorder", got)
+	}
+}
+
+// samePageAsFreshRender checks that the wall in the browser shows what a
+// fresh load of the page shows: the tiles' values, the queue rows and the
+// agent cards, in order.
+func samePageAsFreshRender(t *testing.T, ctx context.Context, ls *liveServer) {
+	t.Helper()
+	const shown = `(doc) => [...doc.querySelectorAll('.tile-value, #wb-queues tbody tr, #wb-agents .agent')].map(e => e.id + ' ' + e.textContent.replace(/\d+:\d\d/g, '#').replace(/\s+/g, ' ').trim()).join('\n')`
+	live := eval[string](t, ctx, `(`+shown+`)(document)`)
+	fresh, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(location.href).then(r => r.text()).then(h => (`+shown+`)(new DOMParser().parseFromString(h, 'text/html')))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch a fresh render: %v", err)
+	}
+	if live != fresh {
+		t.Errorf("the live page differs from a fresh render:\nlive:\n%s\nfresh:\n%s", live, fresh)
 	}
 }

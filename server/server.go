@@ -38,8 +38,10 @@
 // of its own (so that a table row parses as one), which the page's script
 // morphs into place one by one (an element whose own attributes alone
 // changed comes as its empty start and end tag in <template
-// data-wb-attrs>: the page sets its attributes and keeps its content).
-// Every message ends with
+// data-wb-attrs>: the page sets its attributes and keeps its content; an
+// element inside a part that did not change at all comes as a placeholder,
+// its empty start and end tag marked data-wb-keep: the page moves its own
+// element there as it is). Every message ends with
 // <div id="wb-sync" hx-swap-oob="true" data-now=… data-version=…
 // data-config=… data-seq=…> (the server clock in Unix ms when the message
 // was made, the server version and the board definition's fingerprint: a

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/wallboard/wallboard/internal/htmlpatch"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/present"
 )
@@ -398,6 +399,8 @@ func dial(t *testing.T, ts *testServer) *websocket.Conn {
 	return c
 }
 
+// readMessage reads c's next message, raw, and follows c's screen with it
+// (see screenOf).
 func readMessage(t *testing.T, c *websocket.Conn, timeout time.Duration) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -409,19 +412,70 @@ func readMessage(t *testing.T, c *websocket.Conn, timeout time.Duration) string 
 	if typ != websocket.MessageText {
 		t.Fatalf("message type %v", typ)
 	}
+	follow(t, c, string(b))
 	return string(b)
 }
 
-// waitMessage reads until a message satisfies ok, for up to 5 s.
+// screens holds what each test websocket's page shows: the view's root
+// element after the messages read so far, as a browser applies them.
+var screens sync.Map // *websocket.Conn → string
+
+// screenOf is what c's page shows after the messages read so far.
+func screenOf(c *websocket.Conn) string {
+	v, _ := screens.Load(c)
+	s, _ := v.(string)
+	return s
+}
+
+// follow applies message m to c's screen: a full render replaces it, a
+// patch changes the elements it carries.
+func follow(t *testing.T, c *websocket.Conn, m string) {
+	t.Helper()
+	m = strings.TrimLeft(m, " ")
+	body, _, _ := strings.Cut(m, `<div id="wb-sync"`)
+	rest, isPatch := strings.CutPrefix(body, `<template data-wb-patch>`)
+	if !isPatch {
+		screens.Store(c, body)
+		return
+	}
+	var parts []htmlpatch.Part
+	for rest = strings.TrimSuffix(rest, `</template>`); rest != ""; {
+		var p htmlpatch.Part
+		switch {
+		case strings.HasPrefix(rest, `<template data-wb-attrs>`):
+			rest, p.AttrsOnly = strings.TrimPrefix(rest, `<template data-wb-attrs>`), true
+		case strings.HasPrefix(rest, `<template>`):
+			rest = strings.TrimPrefix(rest, `<template>`)
+		default:
+			t.Fatalf("patch part does not start with a template: %.80q", rest)
+		}
+		html, after, ok := strings.Cut(rest, `</template>`)
+		if !ok {
+			t.Fatalf("patch part without its end: %.80q", rest)
+		}
+		p.HTML, rest = []byte(html), after
+		parts = append(parts, p)
+	}
+	next, err := htmlpatch.Apply([]byte(screenOf(c)), parts)
+	if err != nil {
+		t.Fatalf("apply a patch: %v", err)
+	}
+	screens.Store(c, string(next))
+}
+
+// waitMessage reads until the page shows what ok wants (ok sees the
+// screen after each message: the view as a browser shows it) and returns
+// that screen; 20 s is a safety net for a stuck test.
 func waitMessage(t *testing.T, c *websocket.Conn, ok func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := readMessage(t, c, time.Until(deadline)); ok(m) {
-			return m
+		readMessage(t, c, time.Until(deadline))
+		if s := screenOf(c); ok(s) {
+			return s
 		}
 	}
-	t.Fatalf("no matching message within 5s")
+	t.Fatalf("no matching message within 20s; the page shows:\n%s", screenOf(c))
 	return ""
 }
 

@@ -284,8 +284,8 @@ boards:
 		const row = document.getElementById('q-ujet--1');
 		const icon = row.querySelector('.q-icon');
 		return {Class: tile.className, Color: getComputedStyle(v).color, Foot: tile.querySelector('.tile-foot').textContent.trim(),
-			Animation: getComputedStyle(tile).animationName,
-			RowClass: row.className, RowIcon: icon ? icon.textContent : '', RowAnim: getComputedStyle(row).animationName};
+			Animation: getComputedStyle(tile, '::after').animationName,
+			RowClass: row.className, RowIcon: icon ? icon.textContent : '', RowAnim: getComputedStyle(row.cells[0], '::before').animationName};
 	})()`
 	ok := eval[look](t, ctx, lookJS)
 	if !strings.Contains(ok.Class, "lvl-ok") || ok.Foot != "" || ok.Animation != "none" {

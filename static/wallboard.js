@@ -30,7 +30,9 @@
 //   in a <template> of its own (data-wb-attrs: only its attributes), each
 //   morphed into the element with the same id by morph() below: elements
 //   are kept (their animations, focus and the attributes this file sets
-//   go on), children with an id are matched by id, others by position. Every message's clock tag
+//   go on), children with an id are matched by id, others by position. An
+//   unchanged element inside a part comes as a placeholder (data-wb-keep):
+//   the page's element is moved there as it is. Every message's clock tag
 //   carries its sequence number (data-seq); a patch applies only on top of
 //   the message numbered just before it. After a gap (or before the first
 //   full render) the page drops patches and sends "full" once; the server
@@ -460,20 +462,35 @@
     return false;
   }
 
+  // place puts node (in the page, or taken out of it) before ref in el,
+  // moving it with its state (animations, focus) where the browser can.
+  function place(el, node, ref) {
+    if (el.moveBefore && node.isConnected) {
+      try {
+        el.moveBefore(node, ref);
+        return;
+      } catch (e) { /* not movable with its state: insert */ }
+    }
+    el.insertBefore(node, ref);
+  }
+
   // morph makes el (in the page) look like from (the patch's element of the
   // same tag and id) while keeping el and every descendant it can: those of
   // the same tag and id, or without an id at the same place. Kept elements
-  // keep their running animations, focus, typed input and OWN_ATTRS.
-  function morph(el, from) {
+  // keep their running animations, focus, typed input and OWN_ATTRS. A
+  // placeholder marked data-wb-keep stands for the page's element kept[id],
+  // unchanged: it is moved there as it is.
+  function morph(el, from, kept) {
     setAttrs(el, from);
     if (ticking(el) && el.childElementCount === 0 && from.childElementCount === 0) { return; }
     var cur = el.firstChild;
     for (var n = from.firstChild; n;) {
       var next = n.nextSibling;
-      var match = null;
+      var match = null, keep = false;
       if (n.nodeType === 1 && n.id) {
-        var found = cur && cur.id === n.id ? cur : document.getElementById(n.id);
-        if (found && found.parentNode === el && found.nodeName === n.nodeName) { match = found; }
+        keep = n.hasAttribute("data-wb-keep");
+        var found = keep ? kept[n.id] : cur && cur.id === n.id ? cur : document.getElementById(n.id);
+        if (found && (keep || found.parentNode === el) && found.nodeName === n.nodeName) { match = found; }
       } else if (cur && cur.nodeType === n.nodeType && cur.nodeName === n.nodeName && !(cur.nodeType === 1 && cur.id)) {
         match = cur;
       }
@@ -482,13 +499,13 @@
       } else {
         if (match === cur) {
           cur = cur.nextSibling;
-        } else if (el.moveBefore) {
-          el.moveBefore(match, cur); // keeps its animations and focus
         } else {
-          el.insertBefore(match, cur);
+          place(el, match, cur);
         }
-        if (n.nodeType === 1) {
-          morph(match, n);
+        if (keep) {
+          // as it is
+        } else if (n.nodeType === 1) {
+          morph(match, n, kept);
         } else if (match.nodeValue !== n.nodeValue) {
           match.nodeValue = n.nodeValue;
         }
@@ -507,7 +524,7 @@
   // sets only its attributes); false (and nothing changed) when one has no
   // such element.
   function applyPatch(patch, sync) {
-    var parts = [], attrsOnly = [], targets = [];
+    var parts = [], attrsOnly = [], targets = [], kept = {};
     var children = patch.content.children;
     for (var i = 0; i < children.length; i++) {
       if (children[i].tagName !== "TEMPLATE") { return false; }
@@ -515,6 +532,14 @@
       var c = children[i].content.firstElementChild;
       var t = c && c.id && document.getElementById(c.id);
       if (!t || t.nodeName !== c.nodeName) { return false; }
+      // The page's elements that placeholders stand for, found before
+      // anything moves.
+      var keeps = only ? [] : c.querySelectorAll("[data-wb-keep]");
+      for (var k = 0; k < keeps.length; k++) {
+        var e = document.getElementById(keeps[k].id);
+        if (!e || e.nodeName !== keeps[k].nodeName) { return false; }
+        kept[keeps[k].id] = e;
+      }
       parts.push(c);
       attrsOnly.push(only);
       targets.push(t);
@@ -523,7 +548,7 @@
       if (attrsOnly[j]) {
         setAttrs(targets[j], parts[j]);
       } else {
-        morph(targets[j], parts[j]);
+        morph(targets[j], parts[j], kept);
       }
     }
     var old = document.getElementById("wb-sync");

@@ -8,7 +8,11 @@
 // units are added, removed or reordered, but not when only a child unit
 // changes. Diff returns the outermost units whose shell changed; applied in
 // a browser by id (morphing each element into the one with the same id),
-// they turn the previous render into the new one.
+// they turn the previous render into the new one. Inside a part, a unit
+// that did not change at all (itself and every unit inside it) is sent as
+// a placeholder, its empty start and end tag marked data-wb-keep: the
+// browser moves its element there as it is. Reordering a grid of cards
+// sends the grid's order, not every card again.
 //
 // Text inside an element with a data-since or data-feed attribute is a
 // ticking timer that the browser rewrites every second; it is not compared.
@@ -21,7 +25,10 @@ package htmlpatch
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"hash/maphash"
+	"slices"
 
 	"golang.org/x/net/html"
 )
@@ -45,6 +52,8 @@ type unit struct {
 	headEnd    int    // src[start:headEnd] is its start tag
 	head       uint64 // hash of the start tag
 	shell      uint64 // hash of the rest of the shell
+	parent     int    // index of the innermost unit around it; -1 for the root
+	keep       bool   // a placeholder: marked data-wb-keep
 }
 
 // voids are the elements that have no end tag.
@@ -67,6 +76,7 @@ func Parse(src []byte) *Render {
 	var (
 		stack  []open
 		hashes []*maphash.Hash // shells of the open units, innermost last
+		opened []int           // the open units, innermost last
 		pos    int
 		bad    bool
 	)
@@ -85,6 +95,7 @@ func Parse(src []byte) *Render {
 		hashes = hashes[:len(hashes)-1]
 		r.units[i].end = pos
 		r.units[i].shell = h.Sum64()
+		opened = opened[:len(opened)-1]
 	}
 	z := html.NewTokenizer(bytes.NewReader(src))
 	for {
@@ -99,7 +110,7 @@ func Parse(src []byte) *Render {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, more := z.TagName()
 			var id string
-			ticking := false
+			ticking, keep := false, false
 			for more {
 				var k, v []byte
 				k, v, more = z.TagAttr()
@@ -108,6 +119,8 @@ func Parse(src []byte) *Render {
 					id = string(v)
 				case "data-since", "data-feed":
 					ticking = true
+				case "data-wb-keep":
+					keep = true
 				}
 			}
 			void := tt == html.SelfClosingTagToken || voids[string(name)]
@@ -121,7 +134,12 @@ func Parse(src []byte) *Render {
 				}
 				write([]byte("\x00" + id + "\x00"))
 				u = len(r.units)
-				r.units = append(r.units, unit{id: id, start: start})
+				parent := -1
+				if len(opened) > 0 {
+					parent = opened[len(opened)-1]
+				}
+				r.units = append(r.units, unit{id: id, start: start, parent: parent, keep: keep})
+				opened = append(opened, u)
 				r.index[id] = u
 				var hh maphash.Hash
 				hh.SetSeed(seed)
@@ -209,23 +227,142 @@ func Diff(prev, next *Render) (parts []Part, ok bool) {
 	if p.id != root.id || p.name != root.name || p.shell != root.shell {
 		return nil, false
 	}
+	// dirty: the unit, or a unit inside it, is new or changed.
+	dirty := make([]bool, len(next.units))
+	for i := len(next.units) - 1; i >= 0; i-- {
+		u := next.units[i]
+		j, found := prev.index[u.id]
+		if !found || prev.units[j].name != u.name || prev.units[j].shell != u.shell || prev.units[j].head != u.head {
+			dirty[i] = true
+		}
+		if dirty[i] && u.parent >= 0 {
+			dirty[u.parent] = true
+		}
+	}
 	skipTo := 0
-	for _, u := range next.units {
+	for i, u := range next.units {
 		if u.start < skipTo {
 			continue // inside a part already taken
 		}
-		i, found := prev.index[u.id]
+		j, found := prev.index[u.id]
 		switch {
-		case found && prev.units[i].shell == u.shell && prev.units[i].name == u.name:
-			if prev.units[i].head != u.head {
+		case found && prev.units[j].shell == u.shell && prev.units[j].name == u.name:
+			if prev.units[j].head != u.head {
 				parts = append(parts, Part{HTML: u.startTag(next.src), AttrsOnly: true})
 			}
 		default:
-			parts = append(parts, Part{HTML: next.src[u.start:u.end]})
+			parts = append(parts, Part{HTML: next.compact(i, dirty)})
 			skipTo = u.end
 		}
 	}
 	return parts, true
+}
+
+// compact is unit i with every unit inside it that is not dirty replaced
+// by a placeholder; r's bytes themselves when there is none.
+func (r *Render) compact(i int, dirty []bool) []byte {
+	u := r.units[i]
+	clean := false
+	for k := i + 1; k < len(r.units) && r.units[k].start < u.end; k++ {
+		if !dirty[k] {
+			clean = true
+			break
+		}
+	}
+	if !clean {
+		return r.src[u.start:u.end]
+	}
+	return r.appendCompact(make([]byte, 0, (u.end-u.start)/2), i, dirty)
+}
+
+func (r *Render) appendCompact(b []byte, i int, dirty []bool) []byte {
+	u := r.units[i]
+	pos := u.start
+	for c := i + 1; c < len(r.units) && r.units[c].start < u.end; {
+		cu := r.units[c]
+		b = append(b, r.src[pos:cu.start]...)
+		if dirty[c] {
+			b = r.appendCompact(b, c, dirty)
+		} else {
+			b = cu.placeholder(b)
+		}
+		pos = cu.end
+		for c++; c < len(r.units) && r.units[c].start < cu.end; c++ {
+			// a unit inside cu: taken with it
+		}
+	}
+	return append(b, r.src[pos:u.end]...)
+}
+
+// placeholder appends u's keep placeholder: <name id="…" data-wb-keep>,
+// and its end tag unless u is void.
+func (u unit) placeholder(b []byte) []byte {
+	b = append(b, '<')
+	b = append(b, u.name...)
+	b = append(b, ` id="`...)
+	b = append(b, html.EscapeString(u.id)...)
+	b = append(b, `" data-wb-keep>`...)
+	if !voids[u.name] {
+		b = append(b, "</"...)
+		b = append(b, u.name...)
+		b = append(b, '>')
+	}
+	return b
+}
+
+// Apply returns prev with parts applied as a browser applies them: each
+// part replaces the element of prev with its id (AttrsOnly: its start tag
+// only), a placeholder inside a part standing for prev's element of its id,
+// whole. It is for tests and harnesses that follow a page through patches.
+func Apply(prev []byte, parts []Part) ([]byte, error) {
+	r := Parse(prev)
+	if !r.ok {
+		return nil, errors.New("htmlpatch: the previous render is not well formed")
+	}
+	type repl struct {
+		start, end int
+		with       []byte
+	}
+	var rs []repl
+	for _, p := range parts {
+		pr := Parse(p.HTML)
+		if !pr.ok {
+			return nil, fmt.Errorf("htmlpatch: part %.60q is not well formed", p.HTML)
+		}
+		i, ok := r.index[pr.Root()]
+		if !ok {
+			return nil, fmt.Errorf("htmlpatch: no element %q to patch", pr.Root())
+		}
+		if p.AttrsOnly {
+			rs = append(rs, repl{r.units[i].start, r.units[i].headEnd, p.HTML[:pr.units[0].headEnd]})
+			continue
+		}
+		var with []byte
+		pos := 0
+		for _, u := range pr.units {
+			if !u.keep {
+				continue
+			}
+			k, ok := r.index[u.id]
+			if !ok {
+				return nil, fmt.Errorf("htmlpatch: no element %q to keep", u.id)
+			}
+			with = append(append(with, p.HTML[pos:u.start]...), prev[r.units[k].start:r.units[k].end]...)
+			pos = u.end
+		}
+		rs = append(rs, repl{r.units[i].start, r.units[i].end, append(with, p.HTML[pos:]...)})
+	}
+	slices.SortFunc(rs, func(a, b repl) int { return a.start - b.start })
+	var out []byte
+	pos := 0
+	for _, x := range rs {
+		if x.start < pos {
+			return nil, errors.New("htmlpatch: parts overlap")
+		}
+		out = append(append(out, prev[pos:x.start]...), x.with...)
+		pos = x.end
+	}
+	return append(out, prev[pos:]...), nil
 }
 
 // startTag is u's start tag followed by its end tag.

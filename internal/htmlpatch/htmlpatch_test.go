@@ -6,35 +6,13 @@ import (
 	"testing"
 )
 
-// apply does what a browser does with a patch: each part replaces the
-// element of prev with the same id.
 func apply(t *testing.T, prev string, parts []Part) string {
 	t.Helper()
-	r := Parse([]byte(prev))
-	type repl struct {
-		start, end int
-		with       string
+	out, err := Apply([]byte(prev), parts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var rs []repl
-	for _, p := range parts {
-		pr := Parse(p.HTML)
-		id := pr.Root()
-		i, ok := r.index[id]
-		if !ok {
-			t.Fatalf("part %q: no element %q in the previous render", p.HTML, id)
-		}
-		if p.AttrsOnly {
-			rs = append(rs, repl{r.units[i].start, r.units[i].headEnd, string(p.HTML[:pr.units[0].headEnd])})
-			continue
-		}
-		rs = append(rs, repl{r.units[i].start, r.units[i].end, string(p.HTML)})
-	}
-	slices.SortFunc(rs, func(a, b repl) int { return b.start - a.start })
-	out := prev
-	for _, x := range rs {
-		out = out[:x.start] + x.with + out[x.end:]
-	}
-	return out
+	return string(out)
 }
 
 func page(tiles, rows string) string {
@@ -109,6 +87,36 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+// A part whose children were only reordered, added or removed carries the
+// unchanged ones as placeholders, not whole.
+func TestDiffKeepsUnchangedElements(t *testing.T) {
+	cards := func(ids ...string) string {
+		var b strings.Builder
+		for _, id := range ids {
+			b.WriteString(`<div id="` + id + `" class="card"><b>` + strings.Repeat(id, 20) + `</b><span data-since="5">0:01</span></div>`)
+		}
+		return `<main id="m"><section id="grid">` + b.String() + `</section><input id="box" value="x"></main>`
+	}
+	prev := cards("a", "b", "c", "d")
+	next := strings.Replace(cards("b", "a", "c", "e"), "<b>"+strings.Repeat("c", 20), "<b>"+strings.Repeat("C", 20), 1)
+	parts, ok := Diff(Parse([]byte(prev)), Parse([]byte(next)))
+	if !ok || len(parts) != 1 {
+		t.Fatalf("%d parts, ok %v; want the grid", len(parts), ok)
+	}
+	got := string(parts[0].HTML)
+	for _, want := range []string{`<div id="b" data-wb-keep></div>`, `<div id="a" data-wb-keep></div>`, strings.Repeat("C", 20), strings.Repeat("e", 20)} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the grid's part %s\nlacks %s", got, want)
+		}
+	}
+	if strings.Contains(got, strings.Repeat("a", 20)) {
+		t.Errorf("the grid's part %s carries card a whole", got)
+	}
+	if applied := apply(t, prev, parts); applied != next {
+		t.Errorf("applied:\n%s\nwant:\n%s", applied, next)
+	}
+}
+
 // FuzzDiff: any markup parses without panicking; a render never differs
 // from itself; and a patch applied by id gives the new render.
 func FuzzDiff(f *testing.F) {
@@ -122,7 +130,7 @@ func FuzzDiff(f *testing.F) {
 			t.Fatalf("a render differs from itself: %v", parts)
 		}
 		parts, ok := Diff(ra, rb)
-		if !ok || strings.Contains(a+b, "data-since") {
+		if !ok || strings.Contains(a+b, "data-since") || strings.Contains(a+b, "data-wb-keep") {
 			return
 		}
 		for _, p := range parts {
