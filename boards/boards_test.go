@@ -840,3 +840,63 @@ func TestClosedQueueRaisesNoAlert(t *testing.T) {
 		t.Errorf("call SLA tile %s with only a closed queue", c.Level)
 	}
 }
+
+// The clock time in a wait's or a state time's reason grows by itself:
+// the check says where it is in the reason and when it began, also when
+// reasons are joined and when other words in the reason look like times.
+func TestReasonsCarryTheirMovingClock(t *testing.T) {
+	ticks := func(c Check, since time.Time, clock string) {
+		t.Helper()
+		if !c.Since.Equal(since) || !strings.HasPrefix(c.Reason[c.SinceAt:], clock) {
+			t.Errorf("%q: since %v at %d (%q), want %v at %q", c.Reason, c.Since, c.SinceAt, c.Reason[c.SinceAt:], since, clock)
+		}
+	}
+	s := load(t, thresholdsYAML)
+	b := get(t, s, "t")
+	mb := b.Apply(fixture(), t0)
+	ev := b.Evaluate(mb)
+	for _, q := range mb.Queues {
+		qc := ev.Queue(q)
+		switch q.ID {
+		case "110:en:call": // "longest wait 4:00, limit 3:00; 12 waiting, limit 10"
+			ticks(qc.LongestWait, *q.OldestSince, "4:00, limit")
+			ticks(qc.Check, *q.OldestSince, "4:00, limit")
+			if !qc.Waiting.Since.IsZero() {
+				t.Errorf("a count does not move: %+v", qc.Waiting)
+			}
+		case "11:es:chat", "13:en:call": // SLA only
+			if !qc.Since.IsZero() {
+				t.Errorf("queue %s: an SLA does not move: %+v", q.ID, qc.Check)
+			}
+		}
+	}
+	ticks(ev.Tile(config.TileLongestWait), *mb.Totals().LongestSince, "4:00, limit")
+	if c := ev.Tile(config.TileCallsWaiting); !c.Since.IsZero() {
+		t.Errorf("calls waiting does not move: %+v", c)
+	}
+
+	// Joined after a reason without one, the clock moves along.
+	var c Check
+	c.Append("; ", Check{Level: LevelWarn, Reason: "SLA 50% below 90%"})
+	at := t0.Add(-4 * time.Minute)
+	c.Append("; ", waitCheck(4*time.Minute, &at, b.Thresholds))
+	if c.Reason != "SLA 50% below 90%; longest wait 4:00, limit 3:00" {
+		t.Fatalf("joined %q", c.Reason)
+	}
+	ticks(c, at, "4:00, limit")
+	// The first part with a clock keeps it.
+	c.Append("; ", Check{Reason: "away 1:00", Since: t0, SinceAt: 5})
+	ticks(c, at, "4:00, limit")
+
+	// A status that looks like a time does not take the clock.
+	s = load(t, "defaults:\n  thresholds:\n    status_time:\n      \"break 10:15\": {warn: 10m}\n")
+	b = get(t, s, "all")
+	states := fixture()
+	a := &states[0].Agents[0]
+	a.State, a.Status, a.Since = model.StateAway, "Break 10:15", ago(12*time.Minute)
+	ac := b.Evaluate(b.Apply(states, t0)).Agent(*a)
+	if ac.Reason != "\u2068Break 10:15\u2069 12:00, warn at 10:00" {
+		t.Fatalf("agent reason %q", ac.Reason)
+	}
+	ticks(ac, *a.Since, "12:00, warn")
+}

@@ -43,6 +43,36 @@ func (l Level) Worse(o Level) bool { return l.rank() > o.rank() }
 type Check struct {
 	Level  Level
 	Reason string
+	// Since, when not zero, is when the moving clock time in Reason began:
+	// the clock time at byte SinceAt of Reason ("2:13" in "longest wait
+	// 2:13, limit 3:00") is the time elapsed since Since at the evaluation.
+	// It grows by itself, so screens let it tick from Since; Reason is the
+	// snapshot that webhooks, alerts, the API and logs use. Zero: nothing
+	// in Reason moves.
+	Since   time.Time
+	SinceAt int
+}
+
+// moving is a check whose reason is head, the clock time d (elapsed since
+// since, which may be nil), and tail.
+func moving(l Level, head string, d time.Duration, since *time.Time, tail string) Check {
+	c := Check{Level: l, Reason: head + clock(d) + tail}
+	if since != nil {
+		c.Since, c.SinceAt = *since, len(head)
+	}
+	return c
+}
+
+// Append adds o's reason to c's, after sep when c has one. c keeps its own
+// moving clock; without one it takes o's (its clock time moves along).
+func (c *Check) Append(sep string, o Check) {
+	if c.Reason != "" {
+		c.Reason += sep
+	}
+	if c.Since.IsZero() && !o.Since.IsZero() {
+		c.Since, c.SinceAt = o.Since, len(c.Reason)+o.SinceAt
+	}
+	c.Reason += o.Reason
 }
 
 // worst returns the more severe of c and o (c on a tie).
@@ -157,10 +187,10 @@ func (b *Board) agentsCheck(ev *Evaluation, mb model.Board) Check {
 		var c Check
 		switch {
 		case l.Critical != nil && d >= *l.Critical:
-			c = Check{LevelCritical, fmt.Sprintf("%s %s, limit %s", words, clock(d), clock(*l.Critical))}
+			c = moving(LevelCritical, words+" ", d, a.Since, ", limit "+clock(*l.Critical))
 			nCrit++
 		case l.Warn != nil && d >= *l.Warn:
-			c = Check{LevelWarn, fmt.Sprintf("%s %s, warn at %s", words, clock(d), clock(*l.Warn))}
+			c = moving(LevelWarn, words+" ", d, a.Since, ", warn at "+clock(*l.Warn))
 			nWarn++
 		default:
 			continue
@@ -246,18 +276,15 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 	for i := range mb.Queues {
 		q := &mb.Queues[i]
 		th := b.thresholds(q)
-		var wait *time.Duration
+		var wait time.Duration
+		var oldest *time.Time
 		if q.Waiting > 0 && q.OldestSince != nil && !q.Closed {
-			d := now.Sub(*q.OldestSince)
-			wait = &d
+			wait, oldest = now.Sub(*q.OldestSince), q.OldestSince
 			ev.crossing(now, q.OldestSince, th.LongestWaitWarn, th.LongestWaitCritical)
-		} else {
-			var zero time.Duration
-			wait = &zero
 		}
 		qc := QueueCheck{
 			SLA:         slaCheck("SLA", q.SLAPercent, th),
-			LongestWait: waitCheck(wait, th),
+			LongestWait: waitCheck(wait, oldest, th),
 			Waiting:     countCheck(q.Waiting, "waiting", th),
 		}
 		if q.Closed {
@@ -272,10 +299,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 				qc.Level = c.Level
 			}
 			if c.Level.rank() >= LevelWarn.rank() {
-				if qc.Reason != "" {
-					qc.Reason += "; "
-				}
-				qc.Reason += c.Reason
+				qc.Check.Append("; ", c)
 			}
 		}
 		switch qc.Level {
@@ -304,7 +328,7 @@ func (b *Board) Evaluate(mb model.Board) Evaluation {
 		longest = now.Sub(*t.LongestSince)
 		ev.crossing(now, t.LongestSince, th.LongestWaitWarn, th.LongestWaitCritical)
 	}
-	ev.Tiles[config.TileLongestWait] = waitCheck(&longest, th)
+	ev.Tiles[config.TileLongestWait] = waitCheck(longest, t.LongestSince, th)
 	ev.Tiles[config.TileSLACall] = slaCheck("call SLA", t.SLACall, th)
 	ev.Tiles[config.TileSLAChat] = slaCheck("chat SLA", t.SLAChat, th)
 
@@ -333,9 +357,9 @@ func slaCheck(label string, p *float64, th config.Thresholds) Check {
 	v := *p
 	switch {
 	case th.SLACritical != nil && v < *th.SLACritical:
-		return Check{LevelCritical, fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLACritical), percent(*th.SLACritical, -1))}
+		return Check{Level: LevelCritical, Reason: fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLACritical), percent(*th.SLACritical, -1))}
 	case th.SLAWarn != nil && v < *th.SLAWarn:
-		return Check{LevelWarn, fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLAWarn), percent(*th.SLAWarn, -1))}
+		return Check{Level: LevelWarn, Reason: fmt.Sprintf("%s %s below %s", label, percent(v, *th.SLAWarn), percent(*th.SLAWarn, -1))}
 	}
 	return Check{Level: LevelOK}
 }
@@ -350,16 +374,17 @@ func percent(v, limit float64) string {
 	return strconv.FormatFloat(r, 'f', 0, 64) + "%"
 }
 
-// waitCheck: a wait is bad at or above its thresholds.
-func waitCheck(d *time.Duration, th config.Thresholds) Check {
+// waitCheck: a wait is bad at or above its thresholds. since is when the
+// wait d began (the oldest waiting contact); nil when nobody waits.
+func waitCheck(d time.Duration, since *time.Time, th config.Thresholds) Check {
 	if th.LongestWaitWarn == nil && th.LongestWaitCritical == nil {
 		return Check{Level: LevelNone}
 	}
 	switch {
-	case th.LongestWaitCritical != nil && *d >= *th.LongestWaitCritical:
-		return Check{LevelCritical, fmt.Sprintf("longest wait %s, limit %s", clock(*d), clock(*th.LongestWaitCritical))}
-	case th.LongestWaitWarn != nil && *d >= *th.LongestWaitWarn:
-		return Check{LevelWarn, fmt.Sprintf("longest wait %s, warn at %s", clock(*d), clock(*th.LongestWaitWarn))}
+	case th.LongestWaitCritical != nil && d >= *th.LongestWaitCritical:
+		return moving(LevelCritical, "longest wait ", d, since, ", limit "+clock(*th.LongestWaitCritical))
+	case th.LongestWaitWarn != nil && d >= *th.LongestWaitWarn:
+		return moving(LevelWarn, "longest wait ", d, since, ", warn at "+clock(*th.LongestWaitWarn))
 	}
 	return Check{Level: LevelOK}
 }
@@ -371,9 +396,9 @@ func countCheck(n int, what string, th config.Thresholds) Check {
 	}
 	switch {
 	case th.WaitingCritical != nil && n >= *th.WaitingCritical:
-		return Check{LevelCritical, fmt.Sprintf("%d %s, limit %d", n, what, *th.WaitingCritical)}
+		return Check{Level: LevelCritical, Reason: fmt.Sprintf("%d %s, limit %d", n, what, *th.WaitingCritical)}
 	case th.WaitingWarn != nil && n >= *th.WaitingWarn:
-		return Check{LevelWarn, fmt.Sprintf("%d %s, warn at %d", n, what, *th.WaitingWarn)}
+		return Check{Level: LevelWarn, Reason: fmt.Sprintf("%d %s, warn at %d", n, what, *th.WaitingWarn)}
 	}
 	return Check{Level: LevelOK}
 }

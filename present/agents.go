@@ -43,6 +43,7 @@ func agentCard(a model.Agent, c boards.Check) views.Agent {
 		HoldSince:  unixMilli(a.HoldSince),
 		Level:      string(c.Level),
 		Reason:     c.Reason,
+		ReasonTick: reasonTick(c),
 	}
 	if !a.State.Valid() {
 		v.State = string(model.StateUnknown)

@@ -36,7 +36,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 		v.Sources = append(v.Sources, s)
 	}
 	c := p.tileCheck(kind)
-	v.Level, v.Reason = string(c.Level), c.Reason
+	v.Level, v.Reason, v.ReasonTick = string(c.Level), c.Reason, reasonTick(c)
 	if v.Level == "" {
 		v.Level = string(boards.LevelNone)
 	}
@@ -76,7 +76,7 @@ func (p *Board) Embed(kind config.Tile) views.EmbedTile {
 }
 
 func embedQueue(q model.Queue, qc boards.QueueCheck) views.EmbedQueue {
-	v := views.EmbedQueue{Queue: queueRow(q, qc), Level: string(qc.Level), Reason: qc.Reason}
+	v := views.EmbedQueue{Queue: queueRow(q, qc), Level: string(qc.Level), Reason: qc.Reason, ReasonTick: reasonTick(qc.Check)}
 	if v.Level == "" {
 		v.Level = string(boards.LevelNone)
 	}

@@ -356,6 +356,7 @@ func (p *Board) groupRows() []views.QueueGroupRow {
 	index := map[string]int{}
 	type sums struct{ waiting, answered, abandoned *int }
 	var counts []sums
+	var why []boards.Check // each row's reasons, joined
 	for _, g := range p.Full.QueueGroups {
 		key := DOMKey(g.Source, g.ID)
 		i, ok := index[key]
@@ -364,6 +365,7 @@ func (p *Board) groupRows() []views.QueueGroupRow {
 			index[key] = i
 			out = append(out, views.QueueGroupRow{Key: key, Source: g.Source, ID: g.ID, Name: g.Name, Call: "—", Chat: "—", CallLevel: "none", ChatLevel: "none", Level: "none"})
 			counts = append(counts, sums{})
+			why = append(why, boards.Check{})
 		}
 		addCount(&counts[i].waiting, g.Waiting)
 		addCount(&counts[i].answered, g.Answered)
@@ -381,17 +383,24 @@ func (p *Board) groupRows() []views.QueueGroupRow {
 		if c.Level.Worse(boards.Level(row.Level)) {
 			row.Level = string(c.Level)
 		}
-		if c.Level == boards.LevelWarn || c.Level == boards.LevelCritical {
-			if row.Reason != "" {
-				row.Reason += "; "
-			}
-			row.Reason += c.Reason
+		if breach(c.Level) {
+			why[i].Append("; ", c)
 		}
 	}
 	for i := range out {
+		out[i].Reason, out[i].ReasonTick = why[i].Reason, reasonTick(why[i])
 		out[i].Waiting, out[i].Answered, out[i].Abandoned = Count(counts[i].waiting), Count(counts[i].answered), Count(counts[i].abandoned)
 	}
 	return out
+}
+
+// reasonTick is where c's reason has a moving clock time, for the views to
+// let it tick; the zero Tick when it has none.
+func reasonTick(c boards.Check) views.Tick {
+	if c.Since.IsZero() {
+		return views.Tick{}
+	}
+	return views.Tick{Since: c.Since.UnixMilli(), At: c.SinceAt}
 }
 
 // breach reports whether l is warn or critical.

@@ -235,3 +235,53 @@ func TestDayTilesClosedQueuesAndSLAMethod(t *testing.T) {
 		}
 	}
 }
+
+// A reason's moving clock reaches every view that shows reasons as text:
+// the wall's tile and queue row, the embeds and the supervisor's cells.
+func TestReasonTicksReachTheViews(t *testing.T) {
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	oldest := now.Add(-4 * time.Minute)
+	st := model.SourceState{
+		Health: model.Health{Source: "ujet", Kind: "ujet", OK: true, UpdatedAt: now},
+		Queues: []model.Queue{{Source: "ujet", ID: "1:en:call", Name: "Sales", Channel: "call", Waiting: 2, OldestSince: &oldest, SLAPercent: new(50.0)}},
+	}
+	bd, _ := boards.New(nil).Get("all") // built-in thresholds: SLA below 60% and a wait of 3:00 are critical
+	p := New(bd, bd.Apply([]model.SourceState{st}, now), false)
+	want := views.Tick{Since: oldest.UnixMilli(), At: len("SLA 50% below 60%; longest wait ")}
+	check := func(where, reason string, tick views.Tick, w views.Tick) {
+		t.Helper()
+		if tick != w {
+			t.Errorf("%s: %q ticks %+v, want %+v", where, reason, tick, w)
+		}
+	}
+	w := p.Wall(false)
+	if len(w.Queues) != 1 || w.Queues[0].Reason != "SLA 50% below 60%; longest wait 4:00, limit 3:00" {
+		t.Fatalf("wall queues %+v", w.Queues)
+	}
+	check("wall queue row", w.Queues[0].Reason, w.Queues[0].ReasonTick, want)
+	tileTick := views.Tick{Since: oldest.UnixMilli(), At: len("longest wait ")}
+	for _, tl := range w.Tiles {
+		switch tl.Kind {
+		case string(config.TileLongestWait):
+			check("wall tile", tl.Reason, tl.ReasonTick, tileTick)
+		default:
+			check("wall tile "+tl.Kind, tl.Reason, tl.ReasonTick, views.Tick{})
+		}
+	}
+	e := p.Embed(config.TileQueueTable)
+	check("embed queue row", e.Queues[0].Reason, e.Queues[0].ReasonTick, want)
+	e = p.Embed(config.TileLongestWait)
+	check("embed tile", e.Reason, e.ReasonTick, tileTick)
+	sv := p.Supervisor()
+	check("supervisor queue row", sv.Queues[0].Reason, sv.Queues[0].ReasonTick, want)
+	found := false
+	for _, tl := range sv.Tiles {
+		if tl.ID == string(config.TileLongestWait) {
+			check("supervisor tile", tl.Reason, tl.ReasonTick, tileTick)
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no longest-wait tile on the supervisor view")
+	}
+}

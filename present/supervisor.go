@@ -60,7 +60,7 @@ func (p *Board) Supervisor() views.Supervisor {
 	for _, kind := range def.Tiles {
 		t := tile(kind)
 		c := p.tileCheck(kind)
-		st := views.SupervisorTile{ID: string(kind), Label: t.SupervisorLabel(), Level: string(c.Level), Reason: c.Reason}
+		st := views.SupervisorTile{ID: string(kind), Label: t.SupervisorLabel(), Level: string(c.Level), Reason: c.Reason, ReasonTick: reasonTick(c)}
 		switch {
 		case t.Figure != nil:
 			f := t.Figure(p, c)
@@ -95,6 +95,7 @@ func (p *Board) Supervisor() views.Supervisor {
 			SLALevel:     string(qc.SLA.Level),
 			Level:        string(qc.Level),
 			Reason:       qc.Reason,
+			ReasonTick:   reasonTick(qc.Check),
 			KLongest:     views.NoTimeKey,
 			Index:        len(v.Queues),
 			Answered:     Count(q.Answered),

@@ -58,7 +58,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 		}
 		v := views.Tile{ID: t.WallID, Kind: string(kind), Label: t.wallLabel(), Level: string(c.Level), Feed: p.feedOf(t)}
 		if breach(c.Level) {
-			v.Reason = c.Reason
+			v.Reason, v.ReasonTick = c.Reason, reasonTick(c)
 		}
 		switch {
 		case t.Figure != nil:
@@ -79,7 +79,7 @@ func (p *Board) Wall(demo bool) views.Wall {
 		v.SLALevel = views.SLAClass(string(c.SLA.Level))
 		v.Level, v.WaitLevel, v.CountLevel = string(c.Level), string(c.LongestWait.Level), string(c.Waiting.Level)
 		if breach(c.Level) {
-			v.Reason = c.Reason
+			v.Reason, v.ReasonTick = c.Reason, reasonTick(c.Check)
 		}
 		w.Queues = append(w.Queues, v)
 	}

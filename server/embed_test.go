@@ -282,7 +282,7 @@ func TestEmbedFiguresLevelsAndNames(t *testing.T) {
 		t.Errorf("queue_table: %d rows, want 3", got)
 	}
 	if !regexp.MustCompile(`<tr id="q-ujet--1" class="lv-critical" data-level="critical">`).MatchString(body) ||
-		!strings.Contains(body, "CRITICAL: SLA 55% below 60%; longest wait 3:2") {
+		!regexp.MustCompile(`CRITICAL: SLA 55% below 60%; longest wait <span data-since="\d+">3:2\d</span>, limit 3:00`).MatchString(body) {
 		t.Errorf("queue_table: queue 1 not marked critical with its reasons\n%s", body)
 	}
 	if l := embedLevel(t, body); l != "critical" || !strings.Contains(body, "1 queue critical, 1 warn") {

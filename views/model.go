@@ -109,6 +109,34 @@ func LevelIcon(level string) string {
 	return ""
 }
 
+// Tick marks the moving clock time in a threshold reason ("2:13" in
+// "longest wait 2:13, limit 3:00"): the clock time that starts at byte At of
+// the reason is the time elapsed since Since (Unix ms), and reasonText makes
+// it tick in the browser. The zero Tick: nothing in the reason moves.
+type Tick struct {
+	Since int64
+	At    int
+}
+
+// splitClock splits text around the clock time (digits with a colon, as
+// "2:13" or "1:02:03") that starts at byte at; ok is false when none does.
+func splitClock(text string, at int) (before, clock, after string, ok bool) {
+	if at < 0 || at >= len(text) || !isDigit(text[at]) || (at > 0 && isDigit(text[at-1])) {
+		return text, "", "", false
+	}
+	end, colon := at, false
+	for end < len(text) && (isDigit(text[end]) || text[end] == ':') {
+		colon = colon || text[end] == ':'
+		end++
+	}
+	if !colon {
+		return text, "", "", false
+	}
+	return text[:at], text[at:end], text[end:], true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // Feed is the age and health of the sources feeding a tile.
 type Feed struct {
 	Name       string // "queues" or "agents": which time of #wb-feeds its age ticks from
@@ -120,17 +148,18 @@ type Feed struct {
 
 // Tile is one figure tile of a wall, or the agents-by-state tile.
 type Tile struct {
-	ID     string // DOM id: t-calls, t-chats, t-other, t-longest, t-sla-call, t-sla-chat, t-states, t-loggedin
-	Kind   string // the config tile name
-	Label  string
-	Value  string
-	Since  int64  // when the value is a ticking wait: its start, Unix ms
-	Class  string // extra classes of the value: hot, dim, sla-good…
-	Title  string // the value's tooltip
-	Level  string // LevelNone, LevelOK, LevelWarn, LevelCritical
-	Reason string // why, when warn or critical: "call SLA 72% below 80%"
-	States []StateCount
-	Feed   Feed
+	ID         string // DOM id: t-calls, t-chats, t-other, t-longest, t-sla-call, t-sla-chat, t-states, t-loggedin
+	Kind       string // the config tile name
+	Label      string
+	Value      string
+	Since      int64  // when the value is a ticking wait: its start, Unix ms
+	Class      string // extra classes of the value: hot, dim, sla-good…
+	Title      string // the value's tooltip
+	Level      string // LevelNone, LevelOK, LevelWarn, LevelCritical
+	Reason     string // why, when warn or critical: "call SLA 72% below 80%"
+	ReasonTick Tick   // the moving clock time in Reason
+	States     []StateCount
+	Feed       Feed
 }
 
 // Queue is a row of the queue table.
@@ -148,6 +177,7 @@ type Queue struct {
 	SLALevel    string // "good", "warn", "bad", "none"
 	Level       string // the worst of the queue's checks
 	Reason      string
+	ReasonTick  Tick   // the moving clock time in Reason
 	WaitLevel   string // the longest wait's level
 	CountLevel  string // the waiting count's level
 	Answered    string // today's count (Clarity Connect's answeredCount); "—" when the vendor gives none
@@ -171,8 +201,9 @@ type Agent struct {
 	HoldSince  int64 // Unix ms; 0 when unknown
 	// Level is warn or critical when the agent is past the board's time
 	// limit for the state (Reason says so); else LevelNone.
-	Level  string
-	Reason string
+	Level      string
+	Reason     string
+	ReasonTick Tick // the moving clock time in Reason
 }
 
 // QueueGroupRow is one row of a queue-group table (wall, embed, supervisor):
@@ -187,6 +218,7 @@ type QueueGroupRow struct {
 	ChatLevel  string
 	Level      string // worst of the two
 	Reason     string
+	ReasonTick Tick   // the moving clock time in Reason
 	Waiting    string // "—" when the vendor gives none
 	Answered   string
 	Abandoned  string
