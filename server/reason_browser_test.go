@@ -7,14 +7,16 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/wallboard/wallboard/model"
 )
 
 // A threshold reason's moving clock time ("longest wait 4:00, limit 3:00")
 // ticks in the page with no new server data, wherever a screen shows the
 // reason as text: the wall's queue row and tile foot, the supervisor's
-// reason cells and the embeds. (A patch does not compare clock times in
-// words, so without ticking the reason would stay frozen at the last
-// change while the wait grows.)
+// reason cells and the embeds; an agent's time past its state's limit too.
+// (A patch does not compare clock times in words, so without ticking the
+// reason would stay frozen at the last change while the wait grows.)
 func TestBrowserReasonClockTicks(t *testing.T) {
 	ctx := browser(t)
 	now := time.Now()
@@ -22,9 +24,11 @@ func TestBrowserReasonClockTicks(t *testing.T) {
   thresholds:
     longest_wait_warn: 1m
     longest_wait_critical: 3m
+    state_time:
+      away: {warn: 10m, critical: 30m}
 boards:
   - id: all
-    tiles: [longest_wait, queue_table]
+    tiles: [longest_wait, queue_table, agent_grid]
 `, nil)
 	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{Boards: fixedSet(set)})
 	st := fixture(now, 4, 3)
@@ -34,31 +38,39 @@ boards:
 	}
 	oldest := now.Add(-4 * time.Minute)
 	st.Queues[0].Waiting, st.Queues[0].OldestSince = 2, &oldest
+	away := now.Add(-45 * time.Minute)
+	for i := range st.Agents {
+		st.Agents[i].State, st.Agents[i].Status, st.Agents[i].Since = model.StateAvailable, "Available", ptr(now)
+	}
+	st.Agents[0].State, st.Agents[0].Status, st.Agents[0].Since = model.StateAway, "Away", &away
 	mustPut(t, ls.store, st)
 
+	wait := regexp.MustCompile(`longest wait ((?:\d+:)?\d+:\d\d), limit 3:00$`)
 	for _, tc := range []struct {
 		where, path string
-		sels        []string // elements whose text is (or holds) the queue's reason
+		sels        []string // elements whose text is (or holds) the reason
+		reason      *regexp.Regexp
+		since       time.Time
 	}{
-		{"wall", "/boards/all", []string{"#q-ujet--1 .q-reason", "#t-longest .tile-foot"}},
-		{"supervisor", "/boards/all/supervisor", []string{"#sq-ujet--1 .sv-reason", "#sv-t-longest_wait .sv-reason"}},
-		{"embedded queue table", "/embed/all/queue_table", []string{"#q-ujet--1 .e-sr"}},
-		{"embedded longest wait", "/embed/all/longest_wait", []string{".e-reason"}},
+		{"wall", "/boards/all", []string{"#q-ujet--1 .q-reason", "#t-longest .tile-foot"}, wait, oldest},
+		{"supervisor", "/boards/all/supervisor", []string{"#sq-ujet--1 .sv-reason", "#sv-t-longest_wait .sv-reason"}, wait, oldest},
+		{"embedded queue table", "/embed/all/queue_table", []string{"#q-ujet--1 .e-sr"}, wait, oldest},
+		{"embedded longest wait", "/embed/all/longest_wait", []string{".e-reason"}, wait, oldest},
+		{"embedded agent grid", "/embed/all/agent_grid", []string{"#a-ujet--1000 .e-sr"},
+			regexp.MustCompile(`: away ((?:\d+:)?\d+:\d\d), limit 30:00$`), away},
 	} {
 		openPage(t, ctx, ls, tc.path)
-		reasonClockTicks(t, ctx, tc.where, oldest, tc.sels)
+		reasonClockTicks(t, ctx, tc.where, tc.reason, tc.since, tc.sels)
 	}
 }
 
-var reasonClock = regexp.MustCompile(`longest wait ((?:\d+:)?\d+:\d\d), limit 3:00$`)
-
-// reasonClockTicks waits until the wait in the reason of every element of
-// sels has grown, with no websocket message meanwhile, and checks that the
-// ticking time is in a data-since span counting from oldest.
-func reasonClockTicks(t *testing.T, ctx context.Context, where string, oldest time.Time, sels []string) {
+// reasonClockTicks waits until the clock time (reason's first group) in
+// the reason of every element of sels has grown, with no websocket message
+// meanwhile, and checks that it is in a data-since span counting from start.
+func reasonClockTicks(t *testing.T, ctx context.Context, where string, reason *regexp.Regexp, start time.Time, sels []string) {
 	t.Helper()
 	js, _ := json.Marshal(sels)
-	since := strconv.FormatInt(oldest.UnixMilli(), 10)
+	since := strconv.FormatInt(start.UnixMilli(), 10)
 	type reading struct {
 		Now   float64
 		Texts []string
@@ -70,9 +82,9 @@ func reasonClockTicks(t *testing.T, ctx context.Context, where string, oldest ti
 	clocks := func(r reading) []int {
 		var out []int
 		for i, text := range r.Texts {
-			m := reasonClock.FindStringSubmatch(text)
+			m := reason.FindStringSubmatch(text)
 			if m == nil || !r.Spans[i] {
-				t.Fatalf("%s: %s reads %q (ticking span: %v), want a reason ending \"longest wait m:ss, limit 3:00\" with a span ticking from %s", where, sels[i], text, r.Spans[i], since)
+				t.Fatalf("%s: %s reads %q (ticking span: %v), want a reason matching %s with a span ticking from %s", where, sels[i], text, r.Spans[i], reason, since)
 			}
 			out = append(out, parseClock(t, m[1]))
 		}
@@ -87,9 +99,9 @@ func reasonClockTicks(t *testing.T, ctx context.Context, where string, oldest ti
 	after := clocks(second)
 	for i := range after {
 		// Never ahead of the real wait (the display floors to the second).
-		real := (int64(second.Now) - oldest.UnixMilli()) / 1000
+		real := (int64(second.Now) - start.UnixMilli()) / 1000
 		if after[i] <= before[i] || int64(after[i]) > real+1 {
-			t.Errorf("%s: %s went %q → %q; want it to grow, and not past the real wait %ds", where, sels[i], first.Texts[i], second.Texts[i], real)
+			t.Errorf("%s: %s went %q → %q; want it to grow, and not past the real time %ds", where, sels[i], first.Texts[i], second.Texts[i], real)
 		}
 	}
 	if n := eval[int](t, ctx, `window.__wbMsgs`) - msgs; n != 0 {
