@@ -55,6 +55,13 @@ func TestBrowserBidiIsolatedNames(t *testing.T) {
 	if got := eval[string](t, ctx, `[...document.querySelectorAll('#sv-team option')].map(o => o.textContent).find(s => s.includes('Night')) || ''`); got != "\u2068"+rlo+"Night\u2069" {
 		t.Errorf("team filter: option label %q, want the name isolated", got)
 	}
+	// The page rebuilds the options when the teams change: isolated too.
+	st.Agents[1].Teams = []string{rlo + "Late"}
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `[...document.querySelectorAll('#sv-team option')].some(o => o.value.includes('Late'))`, 10*time.Second)
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('#sv-team option')].find(o => o.value.includes('Late')).textContent`); got != "\u2068"+rlo+"Late\u2069" {
+		t.Errorf("team filter after a live change: option label %q, want the name isolated", got)
+	}
 	// Every element that shows a vendor name alone is isolated.
 	const notIsolated = `[...document.querySelectorAll('.a-name, .a-status, .q-leaf, .q-parent, .c-name, .c-team, .c-status, .sv-breach-name')].filter(e => getComputedStyle(e).unicodeBidi !== 'isolate').map(e => e.className)`
 	if bad := eval[[]string](t, ctx, notIsolated); len(bad) > 0 {
