@@ -37,6 +37,7 @@ func TestBrowserBidiIsolatedNames(t *testing.T) {
 	st := supervisorFixture(now)
 	st.Agents[0].Name = rlo + "Mallory"
 	st.Agents[0].Status = rlo + "Lunch"
+	st.Agents[0].Teams = []string{rlo + "Night", "Day"}
 	st.QueueGroups = []model.QueueGroup{
 		{Source: st.Source, ID: "20", Name: rlo + "Shipping", Channel: "call", SLAPercent: ptr(50.0)},
 		{Source: st.Source, ID: "20", Name: rlo + "Shipping", Channel: "chat", SLAPercent: ptr(50.0)},
@@ -47,6 +48,19 @@ func TestBrowserBidiIsolatedNames(t *testing.T) {
 	waitJS(t, ctx, `[...document.querySelectorAll('.sv-breach-name')].some(e => e.textContent.includes('(queue group)'))`, 10*time.Second)
 	if got := eval[string](t, ctx, suffixAfterName(".sv-breach-name", "Shipping", "(queue group)")); got != "ok" {
 		t.Errorf("breach list: the queue group's name reorders the text after it (%s)", got)
+	}
+	if got := eval[string](t, ctx, suffixAfterName(".c-team", "Night", "Day")); got != "ok" {
+		t.Errorf("agents table: a team's name reorders the next team (%s)", got)
+	}
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('#sv-team option')].map(o => o.textContent).find(s => s.includes('Night')) || ''`); got != "\u2068"+rlo+"Night\u2069" {
+		t.Errorf("team filter: option label %q, want the name isolated", got)
+	}
+	// The page rebuilds the options when the teams change: isolated too.
+	st.Agents[1].Teams = []string{rlo + "Late"}
+	mustPut(t, ls.store, st)
+	waitJS(t, ctx, `[...document.querySelectorAll('#sv-team option')].some(o => o.value.includes('Late'))`, 10*time.Second)
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('#sv-team option')].find(o => o.value.includes('Late')).textContent`); got != "\u2068"+rlo+"Late\u2069" {
+		t.Errorf("team filter after a live change: option label %q, want the name isolated", got)
 	}
 	// Every element that shows a vendor name alone is isolated.
 	const notIsolated = `[...document.querySelectorAll('.a-name, .a-status, .q-leaf, .q-parent, .c-name, .c-team, .c-status, .sv-breach-name')].filter(e => getComputedStyle(e).unicodeBidi !== 'isolate').map(e => e.className)`

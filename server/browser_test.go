@@ -131,6 +131,18 @@ window.__wbOpens = 0; document.addEventListener('htmx:wsOpen', () => window.__wb
 	return chromedp.Void{}, err
 }
 
+// openFixtureWall starts a live server with the fixture's nAgents agents
+// and nQueues queues and opens its wall in a browser.
+func openFixtureWall(t *testing.T, nAgents, nQueues int) (context.Context, *liveServer, model.SourceState) {
+	t.Helper()
+	ctx := browser(t)
+	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
+	st := fixture(time.Now(), nAgents, nQueues)
+	mustPut(t, ls.store, st)
+	openWall(t, ctx, ls)
+	return ctx, ls, st
+}
+
 func openWall(t *testing.T, ctx context.Context, ls *liveServer) {
 	t.Helper()
 	openPage(t, ctx, ls, "/boards/all")
@@ -154,12 +166,7 @@ func openPage(t *testing.T, ctx context.Context, ls *liveServer, path string) {
 }
 
 func TestBrowserWallUpdatesLive(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
-	st := fixture(now, 12, 6)
-	mustPut(t, ls.store, st)
-	openWall(t, ctx, ls)
+	ctx, ls, st := openFixtureWall(t, 12, 6)
 	if got := eval[string](t, ctx, callsTile); got != "2" {
 		t.Fatalf("calls tile = %q, want 2", got)
 	}
@@ -245,12 +252,7 @@ func parseClock(t *testing.T, s string) int {
 }
 
 func TestBrowserWallRecoversAfterServerRestart(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
-	st := fixture(now, 8, 4)
-	mustPut(t, ls.store, st)
-	openWall(t, ctx, ls)
+	ctx, ls, st := openFixtureWall(t, 8, 4)
 	if got := eval[string](t, ctx, callsTile); got != "2" {
 		t.Fatalf("calls tile = %q", got)
 	}

@@ -17,12 +17,7 @@ import (
 // misses one (a gap in the sequence) asks for the full render and shows the
 // latest data, without reloading.
 func TestBrowserPatchGapHealedByFullRender(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
-	st := fixture(now, 12, 6)
-	mustPut(t, ls.store, st)
-	openWall(t, ctx, ls)
+	ctx, ls, st := openFixtureWall(t, 12, 6)
 	// Count patches and full renders; drop one patch on request, before
 	// wallboard.js sees it, as if it had been lost.
 	eval[bool](t, ctx, `window.__patches = 0; window.__fulls = 0; window.__dropped = 0; window.__drop = false;
@@ -69,12 +64,7 @@ window.addEventListener('htmx:wsBeforeMessage', e => {
 // the page keeps its elements (their running animations, their paging),
 // changing only what changed.
 func TestBrowserPatchAppliesTilesRowsAndCardsInPlace(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
-	st := fixture(now, 12, 6)
-	mustPut(t, ls.store, st)
-	openWall(t, ctx, ls)
+	ctx, ls, st := openFixtureWall(t, 12, 6)
 	const (
 		row  = `[...document.querySelectorAll('#wb-queues tbody tr')].find(r => r.querySelector('td.q-name').title === 'Sales / 1')`
 		card = `[...document.querySelectorAll('#wb-agents .agent')].find(c => c.querySelector('.a-name').textContent === 'Ana Schmidt')`

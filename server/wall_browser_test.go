@@ -320,19 +320,14 @@ boards:
 // A source that stops answering puts a stale overlay with its error and the
 // data's age over the tiles it feeds; recovery clears it.
 func TestBrowserStaleOverlay(t *testing.T) {
-	ctx := browser(t)
-	now := time.Now()
-	ls := startLive(t, "127.0.0.1:0", newFlakyStore(), Options{})
-	st := fixture(now, 20, 8)
-	mustPut(t, ls.store, st)
-	openWall(t, ctx, ls)
+	ctx, ls, st := openFixtureWall(t, 20, 8)
 	if n := eval[int](t, ctx, `document.querySelectorAll('.stale-cover').length`); n != 0 {
 		t.Fatalf("%d stale overlays on a healthy wall", n)
 	}
 
 	st.OK = false
 	st.Error = "GET agents/current_status: 401 Unauthorized"
-	st.UpdatedAt = now.Add(-151 * time.Second)
+	st.UpdatedAt = time.Now().Add(-151 * time.Second)
 	mustPut(t, ls.store, st)
 	waitJS(t, ctx, `document.querySelectorAll('.stale-cover').length > 0`, 5*time.Second)
 	texts := eval[[]string](t, ctx, `['#wb-queues', '#wb-agents', '#t-calls'].map(id => document.querySelector(id + ' .stale-cover')).filter(e => e).map(e => e.textContent.replace(/\s+/g, ' ').trim())`)

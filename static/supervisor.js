@@ -101,7 +101,7 @@
       teams.forEach(function (t) {
         var o = document.createElement("option");
         o.value = t;
-        o.textContent = t;
+        o.textContent = "\u2068" + t + "\u2069"; // isolated, as the server renders it
         sel.appendChild(o);
       });
     }
