@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,11 +13,19 @@ import (
 )
 
 // Ledger is the part of a store that keeps the day counts' contacts across
-// leaders and restarts; cache.Store has it. Without one (a sink that lacks
-// it) the counts live in the poller alone.
+// leaders and restarts; cache.Store has it (see cache.Ledger). Without one (a
+// sink that lacks it) the counts live in the poller alone.
+//
+// The poller writes what changed with LedgerUpdate. When the store no
+// longer has the ledger (Redis restarted empty while this leader kept
+// running) it writes its whole ledger back with LedgerStore: every contact
+// it counted today and its cursors, so that a leader taking over later
+// loads the whole day rather than the contacts since the loss behind a
+// cursor that says the day was read.
 type Ledger interface {
 	LedgerLoad(ctx context.Context, name string) (map[string]string, error)
 	LedgerStore(ctx context.Context, name string, set map[string]string, drop []string) error
+	LedgerUpdate(ctx context.Context, name string, set map[string]string, drop []string) (found bool, err error)
 }
 
 // Day counts: how far back each pass reads before the cursor, and how long a
@@ -103,6 +112,7 @@ type dayCounter struct {
 	recs    map[string]dayRec
 	cursor  map[string]time.Time // by channel
 	loaded  bool
+	stored  bool // the ledger held this counter's entries when last loaded or written
 	retryAt time.Time
 	set     map[string]string // not yet stored
 	drop    map[string]bool
@@ -140,6 +150,7 @@ func (d *dayCounter) load(ctx context.Context, l Ledger) error {
 	if err != nil {
 		return err
 	}
+	d.stored = len(m) > 0
 	for k, v := range m {
 		switch {
 		case strings.HasPrefix(k, dayCursorKey):
@@ -162,24 +173,51 @@ func (d *dayCounter) load(ctx context.Context, l Ledger) error {
 }
 
 // flush stores what changed since the last flush; on failure it is kept for
-// the next one.
-func (d *dayCounter) flush(ctx context.Context, l Ledger) error {
+// the next one. When the store does not have the ledger (a first write, or
+// the store lost it) it stores the whole ledger; lost reports that the
+// store had it before and lost it, and wrote how many entries went back.
+func (d *dayCounter) flush(ctx context.Context, l Ledger) (lost bool, wrote int, err error) {
 	if l == nil || (len(d.set) == 0 && len(d.drop) == 0) {
 		clear(d.set)
 		clear(d.drop)
-		return nil
+		return false, 0, nil
 	}
 	drop := make([]string, 0, len(d.drop))
 	for k := range d.drop {
 		drop = append(drop, k)
 	}
 	sort.Strings(drop)
-	if err := l.LedgerStore(ctx, d.name, d.set, drop); err != nil {
-		return err
+	found, err := l.LedgerUpdate(ctx, d.name, d.set, drop)
+	if err != nil {
+		return false, 0, err
 	}
+	if !found {
+		all := d.whole()
+		if err := l.LedgerStore(ctx, d.name, all, drop); err != nil {
+			return false, 0, err
+		}
+		lost, wrote = d.stored, len(all)
+	}
+	d.stored = true
 	clear(d.set)
 	clear(d.drop)
-	return nil
+	return lost, wrote, nil
+}
+
+// whole is every entry of the ledger as this counter knows it: each contact
+// counted and each channel's cursor.
+func (d *dayCounter) whole() map[string]string {
+	m := make(map[string]string, len(d.recs)+len(d.cursor)+len(d.set))
+	for k, r := range d.recs {
+		m[k] = r.encode()
+	}
+	for ch, t := range d.cursor {
+		if !t.IsZero() {
+			m[dayCursorKey+ch] = t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	maps.Copy(m, d.set)
+	return m
 }
 
 func (d *dayCounter) put(key string, r dayRec) {

@@ -55,6 +55,11 @@ func startDayCenter(t *testing.T, maxPer int) *dayCenter {
 
 func (d *dayCenter) poll(t *testing.T, sink Sink) (stop func()) {
 	t.Helper()
+	return d.pollLogged(t, sink, &testlog.Buffer{})
+}
+
+func (d *dayCenter) pollLogged(t *testing.T, sink Sink, logs *testlog.Buffer) (stop func()) {
+	t.Helper()
 	c, err := NewClient(ClientConfig{BaseURL: d.url, Subdomain: "acme", Token: simToken, HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +69,7 @@ func (d *dayCenter) poll(t *testing.T, sink Sink) (stop func()) {
 	cfg.PerPage = 100
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { New(c, sink, cfg, testLogger(&testlog.Buffer{})).Run(ctx); close(done) }()
+	go func() { New(c, sink, cfg, testLogger(logs)).Run(ctx); close(done) }()
 	stopped := false
 	stop = func() {
 		if !stopped {
@@ -184,6 +189,89 @@ func TestDayCountsMatchTruthAcrossLeadersAndRestart(t *testing.T) {
 	st := rec3.waitFor(t, 20*time.Second, "counts after a restart equal the truth", matchesTruth(tr))
 	if st.Fresh["day_counts"].IsZero() {
 		t.Error("status does not say when the day counts were read")
+	}
+}
+
+// TestDayCountsWholeAfterRedisRestartsEmpty: Redis restarts without its
+// data under a running leader. The leader notices that the store lost the
+// day counts' ledger and writes every contact it counted back, so that the
+// next leader, carrying on from the cursor, counts the whole day.
+func TestDayCountsWholeAfterRedisRestartsEmpty(t *testing.T) {
+	t.Parallel()
+	srv := storetest.StartRedis(t) // private: the test restarts it
+	const prefix = "wb:"
+	open := func() cache.Store {
+		s, err := cache.NewRedis(t.Context(), cache.RedisOptions{URL: srv.URL(), Prefix: prefix, Logger: testLogger(&testlog.Buffer{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	rdb := storetest.Client(t, srv.URL())
+	ledgerKey := prefix + "ledger:ujet-day:" + DefaultSource
+	d := startDayCenter(t, 25)
+	tr := d.center.Truth()
+	t.Logf("truth: %s", describeTruth(tr))
+
+	logs := &testlog.Buffer{}
+	rec := newRecorder()
+	stop := d.pollLogged(t, storeSink{open(), rec}, logs)
+	rec.waitFor(t, 20*time.Second, "first leader's counts equal the truth", matchesTruth(tr))
+
+	srv.Kill()
+	srv.Start()
+	if n := rdb.Exists(t.Context(), ledgerKey).Val(); n != 0 {
+		t.Fatal("Redis kept the ledger over a restart")
+	}
+	// More traffic: the leader's next passes write to the empty Redis.
+	d.center.Advance(time.Now())
+	tr = d.center.Truth()
+	t.Logf("truth after the restart: %s", describeTruth(tr))
+	rec.waitFor(t, 30*time.Second, "the leader's counts equal the truth after the restart", matchesTruth(tr))
+	// Every counted contact (one entry each) and both cursors are back in
+	// Redis, not only the contacts since the restart. Checked on each state
+	// the leader puts.
+	want := 2
+	for _, c := range tr.DayCounts(midnight(time.Now(), time.Local)) {
+		want += c.Handled + c.Abandoned
+	}
+	deadline := time.After(30 * time.Second)
+	for {
+		n, err := rdb.HLen(t.Context(), ledgerKey).Result()
+		if err == nil && int(n) >= want {
+			break
+		}
+		select {
+		case <-rec.signal:
+		case <-deadline:
+			t.Fatalf("the ledger in Redis has %d entries (%v) after the restart, want %d: the leader did not write it back", n, err, want)
+		}
+	}
+	stop()
+	if !strings.Contains(logs.String(), "lost the day counts' ledger") {
+		t.Errorf("the leader did not log the loss:\n%s", logs)
+	}
+
+	// Another replica leads: it loads the ledger and carries on from the
+	// cursor, with the whole day's counts.
+	before := len(d.handler.Requests())
+	rec2 := newRecorder()
+	d.poll(t, storeSink{open(), rec2})
+	rec2.waitFor(t, 20*time.Second, "the next leader's counts equal the truth", matchesTruth(tr))
+	for _, r := range d.handler.Requests()[before:] {
+		if r.Path != "calls" && r.Path != "chats" {
+			continue
+		}
+		q, _ := parseQuery(r.Query)
+		from, err := time.Parse(time.RFC3339Nano, q.Get("updated_at[from]"))
+		if err != nil {
+			t.Fatalf("%s without updated_at[from]: %s", r.Path, r.Query)
+		}
+		if !from.After(midnight(time.Now(), time.Local)) {
+			t.Errorf("the next leader read %s from %v: not from the cursor", r.Path, from)
+		}
+		break
 	}
 }
 

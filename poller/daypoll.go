@@ -145,14 +145,21 @@ func (p *Poller) doDay(ctx context.Context, channel string) error {
 			p.fresh["day_counts"] = now
 		}
 	}
-	if err := d.flush(ctx, p.ledger()); err != nil {
+	lost, wrote, err := d.flush(ctx, p.ledger())
+	switch {
+	case err != nil:
 		if ctx.Err() == nil && !p.dayLogged {
 			p.dayLogged = true
 			p.log.Warn("UJET: cannot store the day counts' ledger; keeping the changes for the next write", "error", err)
 		}
-	} else if p.dayLogged && d.loaded {
-		p.dayLogged = false
-		p.log.Info("UJET: day counts' ledger stored again")
+	default:
+		if lost {
+			p.log.Warn("UJET: the store lost the day counts' ledger (Redis restarted empty or was flushed); wrote today's counted contacts back", "entries", wrote)
+		}
+		if p.dayLogged && d.loaded {
+			p.dayLogged = false
+			p.log.Info("UJET: day counts' ledger stored again")
+		}
 	}
 	return nil
 }

@@ -418,6 +418,42 @@ func testLedger(t *testing.T, s cache.Store) {
 	if again, _ := s.LedgerLoad(ctx, "ujet-day:ujet"); again["call:1"] != "a|Ünï" {
 		t.Errorf("a loaded ledger shares memory with the store: %v", again)
 	}
+
+	// LedgerUpdate writes only to a ledger that exists.
+	found, err := s.LedgerUpdate(ctx, "ujet-day:ujet", map[string]string{"call:3": "d"}, []string{"call:2"})
+	if err != nil || !found {
+		t.Fatalf("update of an existing ledger = %v, %v", found, err)
+	}
+	if got, _ := s.LedgerLoad(ctx, "ujet-day:ujet"); fmt.Sprint(got) != fmt.Sprint(map[string]string{"call:1": "a|Ünï", "call:3": "d", "chat:1": "b2"}) {
+		t.Errorf("ledger after update = %v", got)
+	}
+	found, err = s.LedgerUpdate(ctx, "ujet-day:missing", map[string]string{"call:1": "x"}, []string{"y"})
+	if err != nil || found {
+		t.Fatalf("update of a missing ledger = %v, %v; want not found", found, err)
+	}
+	if got, _ := s.LedgerLoad(ctx, "ujet-day:missing"); len(got) != 0 {
+		t.Errorf("an update created the missing ledger: %v", got)
+	}
+	// A ledger emptied by its deletes no longer exists.
+	if err := s.LedgerStore(ctx, "ujet-day:other", nil, []string{"x"}); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := s.LedgerUpdate(ctx, "ujet-day:other", map[string]string{"x": "z"}, nil); err != nil || found {
+		t.Errorf("update of an emptied ledger = %v, %v; want not found", found, err)
+	}
+	// Many entries in one update (a whole busy day).
+	many := map[string]string{}
+	var drop []string
+	for i := range 5000 {
+		many[fmt.Sprint("call:m", i)] = "v"
+		drop = append(drop, fmt.Sprint("gone:", i))
+	}
+	if found, err := s.LedgerUpdate(ctx, "ujet-day:ujet", many, drop); err != nil || !found {
+		t.Fatalf("update of 5000 entries = %v, %v", found, err)
+	}
+	if got, _ := s.LedgerLoad(ctx, "ujet-day:ujet"); len(got) != 5003 || got["call:m4999"] != "v" {
+		t.Errorf("after a large update the ledger has %d entries, want 5003", len(got))
+	}
 }
 
 func testLedgerReplicas(t *testing.T, a, b cache.Store) {
