@@ -592,10 +592,11 @@ func gaugeOf(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 	return 0
 }
 
-// waitClients waits up to 5 s for board all to have n websocket clients.
+// waitClients waits for board all to have n websocket clients (20 s: a
+// safety net).
 func waitClients(t *testing.T, s *Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for s.clientCount("all") != n && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -777,6 +778,7 @@ func TestScreenWithoutPongsIsDropped(t *testing.T) {
 	silent := dial(t, ts) // never reads: never answers a ping
 	alive := dial(t, ts)
 	readMessage(t, alive, 5*time.Second)
+	waitClients(t, ts.Server, 2) // both joined: a count of 1 below means the silent one left
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { // reading answers pings

@@ -136,7 +136,7 @@ func TestSupervisorPageShowsBoard(t *testing.T) {
 	}
 	// Full names, teams, state and status.
 	ben := agents[slices.IndexFunc(agents, func(r svRow) bool { return r.id == "sa-ujet--1001" })]
-	if ben.text != "Ben Schmidt Billing Busy In-call "+ben.text[strings.LastIndex(ben.text, " ")+1:] {
+	if ben.text != "Ben Schmidt \u2068Billing\u2069 Busy In-call "+ben.text[strings.LastIndex(ben.text, " ")+1:] {
 		t.Errorf("agent 1001 row: %q", ben.text)
 	}
 	// Queue 1 (SLA 55%, below the default critical 60%) is critical, with its reason.
