@@ -104,6 +104,8 @@ type Guard struct {
 	mu       sync.Mutex
 	limiters map[netip.Prefix]*limiterEntry
 	shared   SessionRevocations // under mu; nil: revocations in process only
+	epoch    string             // under mu: the shared revocations' epoch last seen
+	warned   map[string]bool    // under mu: refusals by epoch already logged
 	revoked  revoked            // sessions logged out through this process
 }
 

@@ -63,6 +63,15 @@
 // Passwords, secrets, session values and display tokens never appear in
 // logs, errors or responses (token ids do: they name a token to revoke).
 //
+// Logging out revokes the session; with SetSessionRevocations (Redis) every
+// replica refuses it. Should the store lose its revocations (a Redis
+// without persistence restarted empty, or a flush), a logged-out cookie
+// must not come back to life: the store keeps an epoch with them, each
+// session cookie carries the epoch it was signed in under, and a session
+// whose epoch the store no longer has is refused (logged once at WARN);
+// its user signs in again. Display tokens do not depend on the store, so
+// walls stay up.
+//
 // # Operator commands (wired by main)
 //
 //	wallboard hash-password                          → HashPasswordCommand(args, os.Stdin, os.Stdout)

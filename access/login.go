@@ -203,7 +203,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request, st *state) {
 	res.CancelAt(now)
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
-		Value:    st.issueSession(u, now.Add(st.sessionTTL)),
+		Value:    st.issueSession(u, now.Add(st.sessionTTL), g.sessionEpoch(r.Context())),
 		Path:     "/",
 		MaxAge:   int(st.sessionTTL / time.Second),
 		HttpOnly: true,

@@ -129,8 +129,101 @@ func TestLogoutRevokesOnEveryReplica(t *testing.T) {
 func sessionID(t *testing.T, v string) string {
 	t.Helper()
 	parts := strings.Split(v, ".")
-	if len(parts) != 6 {
-		t.Fatalf("session cookie %q: want 6 parts", v)
+	if len(parts) != 7 {
+		t.Fatalf("session cookie %q: want 7 parts", v)
 	}
-	return parts[4]
+	return parts[5]
+}
+
+// Redis restarts empty and forgets the logouts: a logged-out cookie must not
+// come back to life. Every session signed in before is refused (fail
+// closed, logged once), a new sign-in works, and a wall's display link,
+// which does not depend on Redis, still opens its board.
+func TestRedisRestartedEmptyRefusesEarlierSessions(t *testing.T) {
+	srv := storetest.StartRedis(t) // private: the test restarts it
+	open := func() *cache.Redis {
+		r, err := cache.NewRedis(context.Background(), cache.RedisOptions{URL: srv.URL(), Prefix: "wb:", Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	// Two replicas: e signs in and out; b knows of the logout only
+	// through Redis.
+	cfg := baseConfig(t)
+	e, b := newEnv(t, cfg), newEnv(t, cfg)
+	e.g.SetSessionRevocations(open())
+	b.g.SetSessionRevocations(open())
+
+	// A wall opens its display link once; its cookie does the rest.
+	wallJar, _ := jarNew()
+	wall := func() int {
+		c := e.client()
+		c.Jar = wallJar
+		return get(t, c, e.url("/boards/A")).status
+	}
+	c := e.client()
+	c.Jar = wallJar
+	if r := get(t, c, e.url("/boards/A?token="+e.g.IssueDisplayToken("A", "tv1"))); r.status != http.StatusOK {
+		t.Fatalf("wall with its display link: %d", r.status)
+	}
+
+	stolen := e.sessionCookie()
+	kept := e.sessionCookie() // the same user in another browser, not logged out
+	e.logout(stolen)
+	if r := b.withCookie("/", stolen); r.status == http.StatusOK {
+		t.Fatal("the logged-out cookie works before the restart")
+	}
+	if r := b.withCookie("/", kept); r.status != http.StatusOK {
+		t.Fatalf("a signed-in session refused before the restart: %d", r.status)
+	}
+
+	srv.Kill()
+	srv.Start()
+	if n := storetest.Client(t, srv.URL()).DBSize(context.Background()).Val(); n != 0 {
+		t.Fatalf("Redis kept %d keys over the restart", n)
+	}
+	for _, x := range []*env{b, e} {
+		for _, p := range []string{"/", "/boards/A/supervisor", "/api/v1/boards/A"} {
+			if r := x.withCookie(p, stolen); r.status == http.StatusOK {
+				t.Errorf("%s with the logged-out cookie after Redis restarted empty: %d %q", p, r.status, r.body)
+			}
+		}
+		if _, st := dialWithCookie(t, x, "/boards/A/ws", stolen); st != http.StatusForbidden {
+			t.Errorf("websocket with the logged-out cookie after the restart: %d", st)
+		}
+		if r := x.withCookie("/", kept); r.status == http.StatusOK {
+			t.Error("a session signed in before the restart still works: its logout could not be told")
+		}
+		if got := strings.Count(x.logs.String(), "the session store lost its revocations"); got != 1 {
+			t.Errorf("the loss logged %d times, want once:\n%s", got, x.logs)
+		}
+		if strings.Contains(x.logs.String(), stolen) || strings.Contains(x.logs.String(), sessionID(t, stolen)) {
+			t.Error("the log holds a session cookie or id")
+		}
+	}
+
+	// Signing in again works, and keeps working; a logout is revocable again.
+	fresh := e.sessionCookie()
+	if r := e.withCookie("/", fresh); r.status != http.StatusOK || r.body != "index for ada" {
+		t.Fatalf("a new sign-in after the restart: %d %q", r.status, r.body)
+	}
+	if r := b.withCookie("/", fresh); r.status != http.StatusOK {
+		t.Fatalf("the other replica refuses a new sign-in after the restart: %d", r.status)
+	}
+	e.logout(fresh)
+	if r := b.withCookie("/", fresh); r.status == http.StatusOK {
+		t.Error("a logout after the restart is not honoured on the other replica")
+	}
+	if st := wall(); st != http.StatusOK {
+		t.Errorf("the wall's display cookie after Redis restarted empty: %d", st)
+	}
+	saved := e.jar
+	e.jar = wallJar
+	msg, st := e.dial("/boards/A/ws", "http://"+e.addr)
+	e.jar = saved
+	if st != http.StatusSwitchingProtocols {
+		t.Errorf("the wall's websocket after the restart: %d %q", st, msg)
+	}
 }

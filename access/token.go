@@ -100,29 +100,35 @@ func tokenMAC(key []byte, id, board string) []byte {
 
 // Session cookie format:
 //
-//	wbs2.<user>.<expiry unix seconds>.<password fingerprint>.<session id>.<HMAC-SHA256>
+//	wbs3.<user>.<expiry unix seconds>.<password fingerprint>.<epoch>.<session id>.<HMAC-SHA256>
 //
 // The fingerprint (first 8 bytes of SHA-256 of the user's bcrypt hash) ends
 // every session of a user whose password changes in config. The session id
 // (16 random bytes) names the session for revocation: logging out revokes
 // it (see SessionRevocations), so a copied cookie stops working at once.
-// wbs1 cookies (no id, so not revocable) are no longer accepted.
-const sessionPrefix = "wbs2"
+// The epoch is the shared revocations' epoch the session was issued under
+// (empty without shared revocations): when the store loses its revocations
+// (Redis restarted empty) its epoch changes and the sessions of the old one
+// are refused. wbs2 cookies (no epoch) and wbs1 cookies (no id) are no
+// longer accepted: their users sign in again.
+const sessionPrefix = "wbs3"
 
 // session is a verified session cookie.
 type session struct {
 	user    string
 	id      string // base64url of the random session id
+	epoch   string // the shared revocations' epoch it was issued under
 	expires time.Time
 }
 
-func (st *state) issueSession(user User, expires time.Time) string {
+func (st *state) issueSession(user User, expires time.Time, epoch string) string {
 	exp := strconv.FormatInt(expires.Unix(), 10)
 	fp := fingerprint(user.PasswordHash)
 	var raw [16]byte
 	rand.Read(raw[:])
 	id := b64b(raw[:])
-	return sessionPrefix + "." + b64(user.Name) + "." + exp + "." + b64b(fp) + "." + id + "." + b64b(sessionMAC(st.sessionKey, user.Name, exp, fp, id))
+	return sessionPrefix + "." + b64(user.Name) + "." + exp + "." + b64b(fp) + "." + b64(epoch) + "." + id + "." +
+		b64b(sessionMAC(st.sessionKey, user.Name, exp, fp, epoch, id))
 }
 
 // verifySession returns the session of v if it is correctly signed,
@@ -133,18 +139,19 @@ func (st *state) verifySession(v string, now time.Time) (session, bool) {
 		return session{}, false
 	}
 	parts := strings.Split(v, ".")
-	if len(parts) != 6 || parts[0] != sessionPrefix {
+	if len(parts) != 7 || parts[0] != sessionPrefix {
 		return session{}, false
 	}
 	name, err1 := unb64(parts[1])
 	fp, err2 := unb64(parts[3])
-	id := parts[4]
-	mac, err3 := unb64(parts[5])
+	epoch, err5 := unb64(parts[4])
+	id := parts[5]
+	mac, err3 := unb64(parts[6])
 	exp, err4 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || len(id) != 22 {
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || err5 != nil || len(id) != 22 {
 		return session{}, false
 	}
-	if !hmac.Equal([]byte(mac), sessionMAC(st.sessionKey, name, parts[2], []byte(fp), id)) {
+	if !hmac.Equal([]byte(mac), sessionMAC(st.sessionKey, name, parts[2], []byte(fp), epoch, id)) {
 		return session{}, false
 	}
 	expires := time.Unix(exp, 0)
@@ -155,14 +162,14 @@ func (st *state) verifySession(v string, now time.Time) (session, bool) {
 	if !ok || subtle.ConstantTimeCompare([]byte(fp), fingerprint(u.PasswordHash)) != 1 {
 		return session{}, false
 	}
-	return session{user: name, id: id, expires: expires}, true
+	return session{user: name, id: id, epoch: epoch, expires: expires}, true
 }
 
-func sessionMAC(key []byte, name, exp string, fp []byte, id string) []byte {
+func sessionMAC(key []byte, name, exp string, fp []byte, epoch, id string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(sessionPrefix + "\x00" + name + "\x00" + exp + "\x00"))
 	m.Write(fp)
-	m.Write([]byte("\x00" + id))
+	m.Write([]byte("\x00" + epoch + "\x00" + id))
 	return m.Sum(nil)
 }
 
