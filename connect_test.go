@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/fixture"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/simulator"
 	"github.com/wallboard/wallboard/simulator/connect"
@@ -46,24 +47,6 @@ func (s *swappable) stop() {
 	}
 }
 
-// connectState is how the wall shows each simulator status.
-func connectState(a simulator.Agent) model.State {
-	if !a.LoggedIn {
-		return model.StateOffline
-	}
-	switch a.StatusName {
-	case "Available":
-		return model.StateAvailable
-	case "In-call", "In-chat":
-		return model.StateBusy
-	case "Wrap-up":
-		return model.StateWrapUp
-	case "Offline":
-		return model.StateOffline
-	}
-	return model.StateAway
-}
-
 // connectMismatch describes the first agent or queue where the board
 // differs from the server's truth; "" when it agrees.
 func connectMismatch(b model.Board, truth simulator.Truth) string {
@@ -85,8 +68,8 @@ func connectMismatch(b model.Board, truth simulator.Truth) string {
 		if reason != "" {
 			statusOK = a.Status == reason
 		}
-		if a.State != connectState(ta) || !statusOK || a.OnHold != ta.OnHold {
-			return fmt.Sprintf("agent %d: %s %q hold %v, want %s %q/%q hold %v", ta.ID, a.State, a.Status, a.OnHold, connectState(ta), status, reason, ta.OnHold)
+		if a.State != fixture.SimulatorState(ta) || !statusOK || a.OnHold != ta.OnHold {
+			return fmt.Sprintf("agent %d: %s %q hold %v, want %s %q/%q hold %v", ta.ID, a.State, a.Status, a.OnHold, fixture.SimulatorState(ta), status, reason, ta.OnHold)
 		}
 	}
 	if len(b.Queues) != len(truth.Queues) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wallboard/wallboard/internal/fixture"
 	"github.com/wallboard/wallboard/internal/testlog"
 	"github.com/wallboard/wallboard/model"
 	"github.com/wallboard/wallboard/signalr"
@@ -154,24 +155,6 @@ func (r *rig) waitTruth(t *testing.T, within time.Duration) model.SourceState {
 	return st
 }
 
-// wantState is how a wall shows each simulator (UJET) status.
-func wantState(a simulator.Agent) model.State {
-	if !a.LoggedIn {
-		return model.StateOffline
-	}
-	switch a.StatusName {
-	case "Available":
-		return model.StateAvailable
-	case "In-call", "In-chat":
-		return model.StateBusy
-	case "Wrap-up":
-		return model.StateWrapUp
-	case "Offline":
-		return model.StateOffline
-	}
-	return model.StateAway
-}
-
 // compare returns "" when st shows exactly truth's agents and queues.
 func compare(truth simulator.Truth, st model.SourceState) string {
 	if len(st.Agents) != len(truth.Agents) {
@@ -193,8 +176,8 @@ func compare(truth simulator.Truth, st model.SourceState) string {
 		if reason != "" {
 			statusOK = a.Status == reason
 		}
-		if a.State != wantState(ta) || !statusOK || a.Reason != reason || a.Suspended != suspended || a.OnHold != ta.OnHold {
-			return fmt.Sprintf("agent %d = %s/%s/%q/%v/hold %v, want %s (%s)/%s/%q/%v/hold %v", ta.ID, a.State, a.Status, a.Reason, a.Suspended, a.OnHold, wantState(ta), ta.StatusName, status, reason, suspended, ta.OnHold)
+		if a.State != fixture.SimulatorState(ta) || !statusOK || a.Reason != reason || a.Suspended != suspended || a.OnHold != ta.OnHold {
+			return fmt.Sprintf("agent %d = %s/%s/%q/%v/hold %v, want %s (%s)/%s/%q/%v/hold %v", ta.ID, a.State, a.Status, a.Reason, a.Suspended, a.OnHold, fixture.SimulatorState(ta), ta.StatusName, status, reason, suspended, ta.OnHold)
 		}
 		if want := strings.TrimSpace(ta.FirstName + " " + ta.LastName); a.Name != want {
 			return fmt.Sprintf("agent %d named %q, want %q", ta.ID, a.Name, want)

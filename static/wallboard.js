@@ -131,18 +131,17 @@
     }
   }
 
-  function tick() {
+  // tick shows every elapsed time and clock; after a patch, roots are the
+  // patched elements: only their times can be off (every other one showed
+  // the right time already), unless the feed times themselves changed.
+  function tick(roots) {
     var now = serverNow();
-    var els = document.querySelectorAll("[data-since]");
-    for (var i = 0; i < els.length; i++) {
-      showSince(els[i], Number(els[i].getAttribute("data-since")), now);
-    }
-    // Data ages tick from the feed times of #wb-feeds.
     var feeds = document.getElementById("wb-feeds");
-    var ages = feeds ? document.querySelectorAll("[data-feed]") : [];
-    for (var k = 0; k < ages.length; k++) {
-      showSince(ages[k], Number(feeds.getAttribute("data-" + ages[k].getAttribute("data-feed"))), now);
+    if (roots && roots.indexOf(feeds) < 0) {
+      for (var r = 0; r < roots.length; r++) { tickIn(roots[r], now, feeds); }
+      return;
     }
+    tickIn(document, now, feeds);
     var clocks = document.querySelectorAll("[data-clock]");
     if (clocks.length) {
       var d = new Date(now);
@@ -150,6 +149,22 @@
       for (var j = 0; j < clocks.length; j++) {
         if (clocks[j].textContent !== t) { clocks[j].textContent = t; }
       }
+    }
+  }
+
+  // tickIn shows the elapsed times in root and its descendants: timers
+  // (data-since) and data ages, which tick from the feed times of #wb-feeds.
+  function tickIn(root, now, feeds) {
+    var els = root.querySelectorAll("[data-since]");
+    for (var i = 0; i < els.length; i++) {
+      showSince(els[i], Number(els[i].getAttribute("data-since")), now);
+    }
+    if (root !== document && root.hasAttribute("data-since")) {
+      showSince(root, Number(root.getAttribute("data-since")), now);
+    }
+    var ages = feeds ? root.querySelectorAll("[data-feed]") : [];
+    for (var k = 0; k < ages.length; k++) {
+      showSince(ages[k], Number(feeds.getAttribute("data-" + ages[k].getAttribute("data-feed"))), now);
     }
   }
 
@@ -416,6 +431,7 @@
     }, reconnectDelay(retries++));
   });
   var fullRender = false; // the message being handled is a full render
+  var patched = null; // the elements the patch being handled changed
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     readSync();
@@ -424,7 +440,8 @@
       measure();
     }
     layout();
-    tick();
+    tick(patched);
+    patched = null;
   });
 
   // ---- Patches ----
@@ -521,8 +538,8 @@
 
   // applyPatch morphs each element of the patch (each in a template of its
   // own) into the element with its id (or, in a data-wb-attrs template,
-  // sets only its attributes); false (and nothing changed) when one has no
-  // such element.
+  // sets only its attributes) and returns the page's elements it changed;
+  // false (and nothing changed) when one has no such element.
   function applyPatch(patch, sync) {
     var parts = [], attrsOnly = [], targets = [], kept = {};
     var children = patch.content.children;
@@ -553,7 +570,7 @@
     }
     var old = document.getElementById("wb-sync");
     if (old && sync) { setAttrs(old, sync); }
-    return true;
+    return targets;
   }
 
   document.addEventListener("htmx:wsBeforeMessage", function (e) {
@@ -572,10 +589,12 @@
       return;
     }
     e.preventDefault();
-    if (!(n > 0) || seq === 0 || n !== seq + 1 || !applyPatch(patch, sync)) {
+    var changed = n > 0 && seq !== 0 && n === seq + 1 && applyPatch(patch, sync);
+    if (!changed) {
       requestFull(detail.socketWrapper);
       return;
     }
+    patched = changed;
     seq = n;
     var after = { message: detail.message, socketWrapper: detail.socketWrapper };
     if (window.htmx) {
