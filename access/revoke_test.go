@@ -227,3 +227,39 @@ func TestRedisRestartedEmptyRefusesEarlierSessions(t *testing.T) {
 		t.Errorf("the wall's websocket after the restart: %d %q", st, msg)
 	}
 }
+
+// While Redis is away sign-in still works (under the last epoch seen) and
+// sessions stand; when Redis comes back empty those sessions are refused
+// like every other from before the loss.
+func TestSignInWhileRedisIsAway(t *testing.T) {
+	srv := storetest.StartRedis(t)
+	r, err := cache.NewRedis(context.Background(), cache.RedisOptions{URL: srv.URL(), Prefix: "wb:", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	e := newEnv(t, baseConfig(t))
+	e.g.SetSessionRevocations(r)
+	before := e.sessionCookie()
+
+	srv.Kill()
+	during := e.sessionCookie()
+	for _, v := range []string{before, during} {
+		if r := e.withCookie("/", v); r.status != http.StatusOK {
+			t.Errorf("a session refused while Redis is away: %d", r.status)
+		}
+	}
+	if strings.Contains(e.logs.String(), during) || strings.Contains(e.logs.String(), sessionID(t, during)) {
+		t.Error("the log holds a session cookie or id")
+	}
+
+	srv.Start()
+	for _, v := range []string{before, during} {
+		if r := e.withCookie("/", v); r.status == http.StatusOK {
+			t.Error("a session from before Redis restarted empty still works")
+		}
+	}
+	if r := e.withCookie("/", e.sessionCookie()); r.status != http.StatusOK {
+		t.Errorf("a new sign-in after the restart: %d", r.status)
+	}
+}
