@@ -26,10 +26,20 @@ type rig struct {
 
 func newRig(t testing.TB, co connect.ClassicOptions) *rig {
 	t.Helper()
+	return newRigWith(t, co, nil)
+}
+
+// newRigWith is newRig with every request passing through wrap.
+func newRigWith(t testing.TB, co connect.ClassicOptions, wrap func(http.Handler) http.Handler) *rig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	center := simulator.New(simulator.Options{Seed: 5, Agents: 5})
 	srv := connect.NewServer(center, connect.Options{SignalR: "classic", Classic: co})
-	ts := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(srv)
+	}
+	ts := httptest.NewServer(h)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; ts.Close() })
@@ -144,6 +154,54 @@ func TestEachTransportDeliversInOrder(t *testing.T) {
 				t.Fatalf("hub and method: %v", rec.hubs)
 			}
 		})
+	}
+}
+
+// The server's LongPollDelay spaces longPolling's polls, as the classic
+// clients do: a poll comes at least that long after the answer before it.
+func TestLongPollingWaitsTheServersDelay(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	var (
+		mu       sync.Mutex
+		answered time.Time       // when the last poll's answer was written
+		gaps     []time.Duration // from an answer to the next poll
+	)
+	r := newRigWith(t, connect.ClassicOptions{LongPollDelay: delay}, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			poll := strings.HasSuffix(req.URL.Path, "/poll")
+			if poll {
+				mu.Lock()
+				if !answered.IsZero() {
+					gaps = append(gaps, time.Since(answered))
+				}
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, req)
+			if poll || strings.HasSuffix(req.URL.Path, "/connect") {
+				mu.Lock()
+				answered = time.Now()
+				mu.Unlock()
+			}
+		})
+	})
+	rec := newRecorder()
+	c := dial(t, r.options(rec, classic.LongPolling))
+	if c.Transport() != classic.LongPolling {
+		t.Fatalf("transport %q", c.Transport())
+	}
+	for i := 1; i <= 4; i++ {
+		send(r.srv, i, i)
+		rec.await(t, i)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gaps) < 4 {
+		t.Fatalf("%d polls after an answer, want 4 or more", len(gaps))
+	}
+	for i, g := range gaps {
+		if g < delay {
+			t.Errorf("poll %d came %v after the answer before it, want at least the server's %v", i+1, g, delay)
+		}
 	}
 }
 

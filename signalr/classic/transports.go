@@ -274,6 +274,17 @@ func (s *lpStream) next() ([]byte, error) {
 		s.pending = nil
 		return b, nil
 	}
+	// The server's LongPollDelay between an answer and the next poll, as
+	// the classic clients wait it.
+	if d := s.c.neg.longPollDelay(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			t.Stop()
+			return nil, s.ctx.Err()
+		}
+	}
 	return s.request("poll", true)
 }
 

@@ -45,6 +45,10 @@ type ClassicOptions struct {
 	DisconnectTimeout time.Duration
 	// PollTimeout is how long a long poll is held without news (default 20s).
 	PollTimeout time.Duration
+	// LongPollDelay is the negotiate answer's LongPollDelay: how long a
+	// longPolling client waits after each answer before it polls again
+	// (ASP.NET's default, and this default, 0).
+	LongPollDelay time.Duration
 }
 
 func (o ClassicOptions) withDefaults() ClassicOptions {
@@ -279,7 +283,7 @@ func (h *classicHub) negotiate(w http.ResponseWriter, r *http.Request, exp time.
 		"Url": h.o.Path, "ConnectionToken": c.token, "ConnectionId": id,
 		"KeepAliveTimeout": ka, "DisconnectTimeout": h.o.DisconnectTimeout.Seconds(),
 		"ConnectionTimeout": h.o.PollTimeout.Seconds(), "TryWebSockets": !h.o.NoWebSockets,
-		"ProtocolVersion": pv, "TransportConnectTimeout": 5.0, "LongPollDelay": 0.0,
+		"ProtocolVersion": pv, "TransportConnectTimeout": 5.0, "LongPollDelay": h.o.LongPollDelay.Seconds(),
 	})
 }
 
