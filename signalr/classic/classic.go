@@ -135,6 +135,7 @@ func (n *Negotiation) disconnect() time.Duration { return seconds(n.DisconnectTi
 func (n *Negotiation) connTimeout() time.Duration {
 	return seconds(n.ConnectionTimeout, 110*time.Second)
 }
+
 // longPollDelay is how long longPolling waits after an answer before it
 // polls again, as the server asks (at most 30 s).
 func (n *Negotiation) longPollDelay() time.Duration {
