@@ -134,8 +134,8 @@ loop:
 	} {
 		if cost, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](m.js)); err == nil && len(cost) > 0 {
 			slices.Sort(cost)
-			fmt.Printf("updates %d, script %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-				len(cost), m.what, cost[len(cost)/2], cost[min(len(cost)-1, len(cost)*99/100)], cost[len(cost)-1])
+			fmt.Printf("updates %d, script %s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+				len(cost), m.what, cost[len(cost)/2], cost[len(cost)*9/10], cost[min(len(cost)-1, len(cost)*99/100)], cost[len(cost)-1])
 		}
 	}
 	if n := after.updates - before.updates; n > 0 {
