@@ -467,10 +467,24 @@ func TestEmbedWebsocketRenderThenUpdates(t *testing.T) {
 		t.Fatalf("first message: value %q, want 5", v)
 	}
 
+	follow(t, c, first)
+
+	// The update is a patch (the figure, the head with its reason, the
+	// tile's level), not the whole tile again; the page then shows it.
 	st := embedFixture(now)
 	st.Queues[0].Waiting = 7 // 7 + 2 = 9 calls: critical at 8
 	mustPut(t, es.store, st)
-	msg := embedRead(t, c, func(m string) bool { return embedValue(t, m) == "9" })
+	var raw []string
+	msg := first
+	for embedValue(t, msg) != "9" {
+		raw = append(raw, readMessage(t, c, 20*time.Second))
+		msg = screenOf(c)
+	}
+	for _, m := range raw {
+		if !strings.HasPrefix(strings.TrimLeft(m, " "), "<template data-wb-patch>") {
+			t.Errorf("a live update came as the whole tile:\n%s", m)
+		}
+	}
 	if l := embedLevel(t, msg); l != "critical" || !strings.Contains(msg, "9 calls waiting, limit 8") {
 		t.Errorf("update: level %q, want critical with its reason", l)
 	}
