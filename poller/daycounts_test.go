@@ -166,20 +166,7 @@ func TestDayCountsMatchTruthAcrossLeadersAndRestart(t *testing.T) {
 	stop2 := d.poll(t, storeSink{open(), rec2})
 	rec2.waitFor(t, 20*time.Second, "next leader's counts equal the truth", matchesTruth(tr))
 	stop2()
-	for _, r := range d.handler.Requests()[before:] {
-		if r.Path != "calls" && r.Path != "chats" {
-			continue
-		}
-		q, _ := parseQuery(r.Query)
-		from, err := time.Parse(time.RFC3339Nano, q.Get("updated_at[from]"))
-		if err != nil {
-			t.Fatalf("%s without updated_at[from]: %s", r.Path, r.Query)
-		}
-		if !from.After(midnight(time.Now(), time.Local)) || from.Before(tr.At.Add(-5*time.Minute)) {
-			t.Errorf("the next leader read %s from %v: not from the cursor", r.Path, from)
-		}
-		break
-	}
+	readFromCursor(t, d.handler.Requests()[before:], tr.At.Add(-5*time.Minute))
 
 	// A restart: everything new but Redis.
 	d.center.Advance(time.Now())
@@ -259,7 +246,15 @@ func TestDayCountsWholeAfterRedisRestartsEmpty(t *testing.T) {
 	rec2 := newRecorder()
 	d.poll(t, storeSink{open(), rec2})
 	rec2.waitFor(t, 20*time.Second, "the next leader's counts equal the truth", matchesTruth(tr))
-	for _, r := range d.handler.Requests()[before:] {
+	readFromCursor(t, d.handler.Requests()[before:], time.Time{})
+}
+
+// readFromCursor checks that the first calls or chats request of reqs (a
+// new leader's) reads from a cursor: after midnight, and not before
+// notBefore.
+func readFromCursor(t *testing.T, reqs []ujet.Request, notBefore time.Time) {
+	t.Helper()
+	for _, r := range reqs {
 		if r.Path != "calls" && r.Path != "chats" {
 			continue
 		}
@@ -268,10 +263,10 @@ func TestDayCountsWholeAfterRedisRestartsEmpty(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s without updated_at[from]: %s", r.Path, r.Query)
 		}
-		if !from.After(midnight(time.Now(), time.Local)) {
+		if !from.After(midnight(time.Now(), time.Local)) || from.Before(notBefore) {
 			t.Errorf("the next leader read %s from %v: not from the cursor", r.Path, from)
 		}
-		break
+		return
 	}
 }
 
