@@ -77,12 +77,14 @@
       return reconnectDelay(n);
     };
   }
-  // Morphing makes the DOM look like the server's HTML; the attributes this
-  // file adds (paging, grid size, data age) are not in it: keep them.
+  // Attributes this file sets on server-rendered elements (paging, grid
+  // size, data age): they are not in the server's HTML, so morphing (a
+  // patch's, or idiomorph's for a full render) keeps them.
+  var OWN_ATTRS = { "data-off": 1, "style": 1, "data-old": 1, "hx-swap-oob": 1 };
   if (window.Idiomorph && window.Idiomorph.defaults && window.Idiomorph.defaults.callbacks) {
     var prev = window.Idiomorph.defaults.callbacks.beforeAttributeUpdated;
     window.Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, node, mutation) {
-      if (mutation === "remove" && (name === "data-off" || name === "style" || name === "data-old")) {
+      if (mutation === "remove" && OWN_ATTRS[name]) {
         return false;
       }
       return prev ? prev(name, node, mutation) : true;
@@ -452,8 +454,6 @@
     socket.send("full");
   }
 
-  // Attributes this file sets on server-rendered elements: a patch keeps them.
-  var OWN_ATTRS = { "data-off": 1, "style": 1, "data-old": 1, "hx-swap-oob": 1 };
 
   // setAttrs makes el's attributes those of from, keeping OWN_ATTRS.
   function setAttrs(el, from) {
