@@ -161,15 +161,20 @@ func (c *Client) UserStatuses(ctx context.Context) ([]UserStatus, error) {
 // Contacts fetches one page (from 1) of calls (channel "call") or chats
 // (channel "chat") updated after from, oldest update first.
 func (c *Client) Contacts(ctx context.Context, channel string, from time.Time, page, per int) ([]Contact, error) {
-	endpoint := "calls"
-	if channel == "chat" {
-		endpoint = "chats"
-	}
 	q := pageQuery(page, per)
 	q.Set("updated_at[from]", from.UTC().Format("2006-01-02T15:04:05.000Z"))
 	q.Set("sort_column", "updated_at")
 	q.Set("sort_direction", "ASC")
-	return getList[Contact](ctx, c, endpoint, q)
+	return getList[Contact](ctx, c, dayEndpoint(channel), q)
+}
+
+// dayEndpoint is the endpoint of a channel's contacts: calls ("call") or
+// chats ("chat").
+func dayEndpoint(channel string) string {
+	if channel == dayChannelChat {
+		return "chats"
+	}
+	return "calls"
 }
 
 // OperationHours fetches menus/operation_hours: the menus' operation hour

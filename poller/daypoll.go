@@ -2,20 +2,12 @@ package poller
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/wallboard/wallboard/model"
 )
-
-func dayEndpoint(channel string) string {
-	if channel == dayChannelChat {
-		return "chats"
-	}
-	return "calls"
-}
 
 // ledger is the sink's ledger, when it has one.
 func (p *Poller) ledger() Ledger {
@@ -117,12 +109,11 @@ func (p *Poller) doDay(ctx context.Context, channel string) error {
 		*ps = dayPass{active: true, from: from, pg: newPager()}
 	}
 	list, err := p.client.Contacts(ctx, channel, ps.from, ps.pg.page, p.cfg.PerPage)
-	var se *StatusError
-	if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
+	if code, ok := unavailable(err); ok {
 		// Day counts are optional: a token without access to calls and
 		// chats leaves the rest of the board current.
 		p.noDay = true
-		p.log.Info("UJET: calls and chats unavailable on this tenant; no day counts this run", "endpoint", dayEndpoint(channel), "status", se.Code)
+		p.log.Info("UJET: calls and chats unavailable on this tenant; no day counts this run", "endpoint", dayEndpoint(channel), "status", code)
 		return nil
 	}
 	if err != nil {

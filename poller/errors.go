@@ -182,3 +182,14 @@ func healthMessage(err error) string {
 	}
 	return "UJET: unreachable"
 }
+
+// unavailable reports whether err is a tenant's answer that an optional
+// endpoint is not there for us (400, 403 or 404: an older tenant, a token
+// without that permission), and its status code.
+func unavailable(err error) (code int, ok bool) {
+	var se *StatusError
+	if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
+		return se.Code, true
+	}
+	return 0, false
+}

@@ -195,7 +195,8 @@ type task struct {
 	channel  string // menus/sla
 	page     int    // paginated reference lists
 	live     bool
-	groups   bool // menus/sla_by_queue_groups, not menus/sla
+	sla      bool // menus/sla
+	groups   bool // menus/sla_by_queue_groups
 	day      bool // calls or chats for the day counts
 }
 
@@ -294,7 +295,6 @@ func (p *Poller) Run(ctx context.Context) error {
 		p.put(ctx)
 	}
 	p.startRefresh(true)
-	p.loadDay(ctx)
 	for ctx.Err() == nil {
 		if !p.day.loaded && !time.Now().Before(p.day.retryAt) {
 			p.loadDay(ctx)
@@ -371,10 +371,9 @@ func (p *Poller) ready(name string, now time.Time) bool { return !now.Before(p.e
 
 // pick chooses the next request. Live requests (agents/current_status and
 // menus/current_status, alternating) take every other slot; the slot in
-// between goes to at most one other request — reference data first when it
-// is urgent (at start, unknown ids), then due queue-group SLA, then a due
-// menus/sla, then periodic reference data — or to a live request when
-// nothing else is due. When nothing is ready (every endpoint backing off) it
+// between goes to at most one other request (see pickExtra for which) or to
+// a live request when nothing else is due; at start, after both live lists,
+// both menus/sla lists come back to back. When nothing is ready (every endpoint backing off) it
 // returns false and when to look again.
 func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	if !p.ref.active && !now.Before(p.ref.nextPeriod) && p.ref.initialDone {
@@ -392,7 +391,7 @@ func (p *Poller) pick(now time.Time) (task, bool, time.Time) {
 	booting := p.requests < 2 // both live lists first, so the board fills at once
 	// Then both SLA lists back to back: with the live lists they make a
 	// full board.
-	slaBoot := !booting && extraOK && extra.endpoint != "" && !extra.groups && !extra.day && extra.channel != "" && !p.slaRead()
+	slaBoot := !booting && extraOK && extra.sla && !p.slaRead()
 	switch {
 	case extraOK && (p.lastLive || len(live) == 0 || slaBoot) && !(booting && len(live) > 0):
 		return extra, true, time.Time{}
@@ -423,7 +422,7 @@ func (p *Poller) pickExtra(now time.Time) (task, bool) {
 	for _, ch := range []string{"call", "chat"} {
 		name := "menus/sla " + ch
 		if !now.Before(p.slaDue[ch]) && p.ready(name, now) {
-			return task{endpoint: name, channel: ch}, true
+			return task{endpoint: name, channel: ch, sla: true}, true
 		}
 	}
 	if refOK && p.ref.urgent {
@@ -469,10 +468,9 @@ func (p *Poller) do(ctx context.Context, t task) error {
 		p.fresh["queues"] = p.cfg.Now()
 	case epHours:
 		list, err := c.OperationHours(ctx)
-		var se *StatusError
-		if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
+		if code, ok := unavailable(err); ok {
 			p.noHours = true
-			p.log.Info("UJET: operation hours unavailable on this tenant; not asking again", "endpoint", epHours, "status", se.Code)
+			p.log.Info("UJET: operation hours unavailable on this tenant; not asking again", "endpoint", epHours, "status", code)
 			return nil
 		}
 		if err != nil {
@@ -549,11 +547,10 @@ func (p *Poller) do(ctx context.Context, t task) error {
 // and the rest of the board stays current.
 func (p *Poller) doGroups(ctx context.Context, channel string) error {
 	list, err := p.client.SLAByQueueGroups(ctx, channel, p.cfg.SLAMinutes)
-	var se *StatusError
-	if errors.As(err, &se) && (se.Code == 400 || se.Code == 403 || se.Code == 404) {
+	if code, ok := unavailable(err); ok {
 		p.noGroups = true
 		p.board.setGroups(channel, nil)
-		p.log.Info("UJET: queue groups unavailable on this tenant; not asking again", "endpoint", epGroupSLA, "status", se.Code)
+		p.log.Info("UJET: queue groups unavailable on this tenant; not asking again", "endpoint", epGroupSLA, "status", code)
 		return nil
 	}
 	if err != nil {
