@@ -234,6 +234,12 @@ func TestBrowserSupervisorFiltersSortLiveAndTrends(t *testing.T) {
 	st.Queues[5].SLAPercent = ptr(20.0)
 	mustPut(t, ls.store, st)
 	waitJS(t, ctx, `Number(document.getElementById('sv-notify').dataset.notified) >= 1`, 5*time.Second)
+
+	// The choice holds across a reload: the button says on.
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.getElementById('sv-notify') && document.getElementById('sv-notify').getAttribute('aria-pressed') === 'true'`, 10*time.Second)
 }
 
 // A bookmarked URL opens filtered and sorted, and stays so through live

@@ -572,7 +572,6 @@
       sound.addEventListener("click", function () {
         try { window.localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on"); } catch (e) { /* private mode: stays off */ }
         showSound();
-    showNotify();
         if (soundOn()) { beep(true); }
       });
     }
@@ -611,6 +610,7 @@
   function start() {
     readURL();
     showSound();
+    showNotify();
     bind();
     var at = readSync();
     apply();
