@@ -57,6 +57,14 @@ func New(f *config.File) *Set {
 	return s
 }
 
+// Location is the board's time zone: its own, else the server's.
+func (b *Board) Location() *time.Location {
+	if b.loc == nil {
+		return time.Local
+	}
+	return b.loc
+}
+
 // Get returns the board with id.
 func (s *Set) Get(id string) (*Board, bool) {
 	b, ok := s.byID[id]
@@ -112,6 +120,7 @@ type Board struct {
 	// and the board's embed_origins (for CSP frame-ancestors).
 	AllowedOrigins []string
 
+	loc          *time.Location  // the board's time zone; nil: the server's
 	sources      map[string]bool // nil: every source
 	queuesSet    bool            // some queue criterion is given
 	ujet         ujetFilter
@@ -145,6 +154,12 @@ type override struct {
 
 func compile(def config.Board, origins []string) *Board {
 	b := &Board{Board: def, AllowedOrigins: origins}
+	if def.TimeZone != "" {
+		// Checked when the file was read; resolved once here, not per render.
+		if loc, err := time.LoadLocation(def.TimeZone); err == nil {
+			b.loc = loc
+		}
+	}
 	b.sources = set(def.Sources)
 	b.queuesSet = def.Queues.Set()
 	u := def.Queues.UJET

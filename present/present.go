@@ -270,10 +270,8 @@ func dayFigures(q model.Queue, loc *time.Location, now time.Time) views.Queue {
 
 // zone is the board's time zone: its own, else the server's.
 func (p *Board) zone() *time.Location {
-	if p.Def != nil && p.Def.TimeZone != "" {
-		if loc, err := time.LoadLocation(p.Def.TimeZone); err == nil {
-			return loc
-		}
+	if p.Def != nil {
+		return p.Def.Location()
 	}
 	return time.Local
 }
