@@ -74,15 +74,20 @@ func (s *Server) readMessages(ctx context.Context, now time.Time) (present.Messa
 	}
 	m := present.Messages{Active: list}
 	s.msgs.mu.Lock()
-	if !s.msgs.haveLog || v != s.msgs.version {
+	current := s.msgs.haveLog && v == s.msgs.version
+	m.Log = s.msgs.log
+	s.msgs.mu.Unlock()
+	if !current {
+		// Read without the lock: a slow store must not hold up posts.
 		if l, err := s.o.Messages.MessageLog(ctx); err == nil {
+			s.msgs.mu.Lock()
 			s.msgs.log, s.msgs.version, s.msgs.haveLog = l, v, true
+			s.msgs.mu.Unlock()
+			m.Log = l
 		} else {
 			s.log.Warn("read floor message log", "err", err)
 		}
 	}
-	m.Log = s.msgs.log
-	s.msgs.mu.Unlock()
 	var next time.Time
 	for _, msg := range list {
 		if next.IsZero() || msg.Expires.Before(next) {
@@ -92,15 +97,26 @@ func (s *Server) readMessages(ctx context.Context, now time.Time) (present.Messa
 	return m, v, next
 }
 
-// present prepares board def's snapshot with its floor messages.
+// present prepares board def's snapshot with its forecasts and floor
+// messages.
 func (s *Server) present(ctx context.Context, def *boards.Board, mb model.Board, storeDown bool) *present.Board {
-	p := present.New(def, mb, storeDown).WithForecasts(s.forecasts(ctx, def, mb))
+	p := present.New(def, mb, storeDown)
+	var msgs present.Messages
 	if s.o.Messages != nil {
-		m, _, _ := s.readMessages(ctx, mb.GeneratedAt)
-		m.URL = messagesURL(def.ID)
-		p.WithMessages(m)
+		msgs, _, _ = s.readMessages(ctx, mb.GeneratedAt)
 	}
+	s.withExtras(ctx, p, msgs)
 	return p
+}
+
+// withExtras adds to p what the views show beside the board's data: its
+// forecasts and the floor messages msgs (read by the caller).
+func (s *Server) withExtras(ctx context.Context, p *present.Board, msgs present.Messages) {
+	p.WithForecasts(s.forecasts(ctx, p.Def, p.Full))
+	if s.o.Messages != nil {
+		msgs.URL = messagesURL(p.Def.ID)
+		p.WithMessages(msgs)
+	}
 }
 
 func messagesURL(board string) string { return "/boards/" + board + "/supervisor/messages" }

@@ -178,12 +178,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		}
 		mb := b.Apply(states, now)
 		s.markHealth(&mb, storeDown)
-		p := present.New(b, mb, storeDown).WithForecasts(s.forecasts(ctx, b, mb))
-		if s.o.Messages != nil {
-			m := msgs
-			m.URL = messagesURL(b.ID)
-			p.WithMessages(m)
-		}
+		p := present.New(b, mb, storeDown)
 		for _, nc := range []time.Time{p.NextChange(), s.staleAt(mb)} {
 			if !nc.IsZero() && (next.IsZero() || nc.Before(next)) {
 				next = nc
@@ -192,6 +187,7 @@ func (s *Server) refresh(ctx context.Context, r *runState, force bool) time.Time
 		if onlyNext {
 			continue
 		}
+		s.withExtras(ctx, p, msgs)
 		config := b.Fingerprint()
 		for _, name := range names {
 			render := s.views[name]

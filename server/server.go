@@ -587,12 +587,8 @@ func (s *Server) handleStatus(c echo.Context) error {
 	for _, st := range states {
 		sources = append(sources, st.Health)
 	}
-	if storeDown {
-		for i := range sources {
-			sources[i].OK, sources[i].Error = false, storeDownError
-		}
-	}
-	markOld(sources, s.o.Now(), s.o.StaleAfter)
+	mb := model.Board{Sources: sources, GeneratedAt: s.o.Now()}
+	s.markHealth(&mb, storeDown)
 	list := s.set().List()
 	ids := make([]string, 0, len(list))
 	for _, b := range list {
