@@ -352,7 +352,13 @@ func (c *Center) notify() {
 }
 
 // Truth returns a deep copy of the current state.
-func (c *Center) Truth() Truth {
+func (c *Center) Truth() Truth { return c.truth(true) }
+
+// Live is Truth without the contacts kept for the day counts, which grow
+// over the day: for the requests and pushes that do not need them.
+func (c *Center) Live() Truth { return c.truth(false) }
+
+func (c *Center) truth(withContacts bool) Truth {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := Truth{
@@ -363,15 +369,17 @@ func (c *Center) Truth() Truth {
 		Teams:        append([]Team(nil), c.teams...),
 		QueueGroups:  append([]QueueGroup(nil), c.groups...),
 		History:      append([]Handled(nil), c.history...),
-		Contacts:     make([]Contact, len(c.contacts)),
 		Hours:        make(map[int]Hours, len(c.hours)),
+	}
+	if withContacts {
+		t.Contacts = make([]Contact, len(c.contacts))
+		for i, ct := range c.contacts {
+			t.Contacts[i] = *ct
+		}
 	}
 	for id, h := range c.hours {
 		h.Days = append([]time.Weekday(nil), h.Days...)
 		t.Hours[id] = h
-	}
-	for i, ct := range c.contacts {
-		t.Contacts[i] = *ct
 	}
 	for _, a := range c.agents {
 		ag := a.Agent

@@ -158,7 +158,7 @@ func NewServer(c *simulator.Center, o Options) *Server {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		c: c, o: o, log: o.Logger, mux: http.NewServeMux(), dir: newDirectory(c.Truth()),
+		c: c, o: o, log: o.Logger, mux: http.NewServeMux(), dir: newDirectory(c.Live()),
 		conns: map[string]*hubClient{}, pendingExp: map[string]time.Time{}, subs: map[string]*subscription{},
 		fail: map[string][]int{}, challenges: map[string][]byte{}, kick: make(chan struct{}, 1),
 	}
@@ -389,7 +389,7 @@ func (s *Server) dropSubsLocked(connID string) {
 
 // push sends every subscription what changed since its last message.
 func (s *Server) push() {
-	t := s.c.Truth()
+	t := s.c.Live()
 	agents := agentDocs(t)
 	queues := queueDocs(t, s.dir)
 	type send struct {
@@ -618,7 +618,7 @@ func (s *Server) profile(w http.ResponseWriter, _ *http.Request, _ time.Time) {
 }
 
 func (s *Server) mbu(w http.ResponseWriter, _ *http.Request, _ time.Time) {
-	t := s.c.Truth()
+	t := s.c.Live()
 	var agents, queues, teams []map[string]any
 	teamAgents := map[int][]int{}
 	teamQueues := map[int][]int{}
@@ -734,7 +734,7 @@ func (s *Server) subscribe(agents bool) func(http.ResponseWriter, *http.Request,
 
 // selection resolves the query's ids, teams, groups and business units.
 func (s *Server) selection(q url.Values, agents bool) ([]int, error) {
-	t := s.c.Truth()
+	t := s.c.Live()
 	want := map[int]bool{}
 	idKey := "queueIds"
 	if agents {
