@@ -264,7 +264,7 @@ func BenchmarkFrames(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sess.onFrame(frames[i%len(frames)])
+		coreFrame(frames[i%len(frames)], sess.onInvocation)
 	}
 	b.ReportMetric(float64(b.N*perFrame)/b.Elapsed().Seconds(), "diffs/s")
 }

@@ -264,9 +264,6 @@ func coreFrame(frame []byte, on func(string, []json.RawMessage)) {
 	on(inv.Target, inv.Arguments)
 }
 
-// onFrame handles one Core SignalR frame.
-func (sess *session) onFrame(frame []byte) { coreFrame(frame, sess.onInvocation) }
-
 func (l *coreLink) ID() string            { return l.conn.ConnectionID() }
 func (l *coreLink) Protocol() string      { return ProtocolCore }
 func (l *coreLink) Transport() string     { return "webSockets" }
