@@ -201,8 +201,9 @@
   }
 
   // measure reads the sizes of the paged areas (a forced layout when the
-  // page changed since the last frame) and forgets the row heights.
-  function measure() {
+  // page changed since the last frame) and reports whether they changed;
+  // it forgets the row heights when they did, or with forget.
+  function measure(forget) {
     var areas = {}, list = pagedAreas();
     for (var i = 0; i < list.length; i++) {
       var head = list[i].body.querySelector("thead");
@@ -211,9 +212,12 @@
         h: list[i].body.clientHeight - (head ? head.offsetHeight : 0)
       };
     }
-    geo = { rem: rem(), areas: areas };
-    rowHeights = {};
+    var g = { rem: rem(), areas: areas };
+    var changed = JSON.stringify(g) !== JSON.stringify(geo);
+    geo = g;
+    if (changed || forget) { rowHeights = {}; }
     observe(list);
+    return changed;
   }
 
   // observe watches the paged areas' sizes: a resize, or a tile growing a
@@ -225,8 +229,8 @@
     if (same) { return; }
     if (!observer) {
       observer = new window.ResizeObserver(function () {
-        measure();
-        layout();
+        // It also fires once when it starts watching: page only on a change.
+        if (measure(false)) { layout(); }
       });
     }
     observer.disconnect();
@@ -357,7 +361,7 @@
   }
 
   function layout() {
-    if (!geo) { measure(); }
+    if (!geo) { measure(true); }
     var q = document.getElementById("wb-queues");
     if (q) { showPage(q, queuePages(q)); }
     var g = document.getElementById("wb-groups");
@@ -439,7 +443,7 @@
     readSync();
     if (fullRender) {
       fullRender = false;
-      measure();
+      measure(true);
     }
     layout();
     tick(patched);
@@ -610,13 +614,13 @@
     schedule();
     window.addEventListener("resize", function () {
       if (!observer) { // the ResizeObserver sees resizes by itself
-        measure();
+        measure(true);
         layout();
       }
     });
     if (document.fonts && document.fonts.addEventListener) {
       document.fonts.addEventListener("loadingdone", function () {
-        measure();
+        measure(true);
         layout();
       });
     }
